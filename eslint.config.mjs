@@ -1,0 +1,106 @@
+// ESLint 9 flat config, typescript-eslint 8 with type information.
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+const TS_FILES = ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts'];
+
+// A lib is imported only through its entry point: `@accord/persistence`, never
+// `@accord/persistence/src/...`, nor a relative path into another lib's src.
+const DEEP_IMPORTS = [
+  {
+    regex: '^@accord/[^/]+/.+',
+    message: 'Import a lib only through its entry point (@accord/<lib>).',
+  },
+];
+const RELATIVE_INTO_OTHER_LIB = {
+  regex: '^(\\.\\./)+(libs/)?[a-z-]+/src(/|$)',
+  message: 'Import another lib through its entry point (@accord/<lib>), not by a relative path.',
+};
+
+export default defineConfig(
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.accord/**',
+      'deploy/**',
+      'scripts/*.mjs',
+      'jest.config.js',
+      'eslint.config.mjs',
+    ],
+  },
+  {
+    files: TS_FILES,
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        // Same as tsconfig.json. With both set, consistent-type-imports leaves
+        // files that contain decorators alone (see below).
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // NestJS DI reads constructor parameter types from emitDecoratorMetadata,
+      // which needs a *runtime* import of each injected class: turning
+      // `import { FooService }` into `import type` would silently inject
+      // `undefined`. typescript-eslint knows this: when experimentalDecorators
+      // and emitDecoratorMetadata are on (parserOptions above), the rule
+      // reports nothing in a file that has a decorator. Everywhere else
+      // (core, contracts, plain helpers, tests) type-only imports must say so.
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+      'no-restricted-imports': ['error', { patterns: DEEP_IMPORTS }],
+    },
+  },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB] }],
+    },
+  },
+  {
+    // The domain core is pure: no framework, no I/O, no other lib.
+    files: ['libs/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...DEEP_IMPORTS,
+            RELATIVE_INTO_OTHER_LIB,
+            {
+              group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'bullmq', 'bullmq/*', 'ioredis', 'pg', 'pg/*', 'undici', 'undici/*'],
+              message: 'libs/core is pure: no framework, database, queue or HTTP client.',
+            },
+            {
+              group: ['@accord/*'],
+              message: 'libs/core imports nothing from the other libs (they depend on it, not the reverse).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,21 @@
+/** Two tiers: pure unit/property tests (no services), and tests against real
+ * Postgres, Redis and processes (integration, end-to-end, chaos). The second
+ * tier provisions its own database and queue prefix in global-setup. */
+const base = {
+  testEnvironment: 'node',
+  moduleNameMapper: { '^@accord/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'services',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
+};
