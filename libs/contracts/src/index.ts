@@ -1,0 +1,2 @@
+export * from './participant.protocol';
+export * from './error-codes';

@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import { resolveRetry } from '../retry/retry.policy';
+import { collectRefs } from '../template/template.render';
+import { DefinitionSchema, SpecSchema, type Spec } from './definition.schema';
+import type { Plan, PlannedStep } from './plan';
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export type Compiled<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
+
+/** Validates a definition body (with `name`) and returns it with its plan. */
+export function compileDefinition(body: unknown): Compiled<{ name: string; spec: Spec; plan: Plan }> {
+  const parsed = DefinitionSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  const { name, ...spec } = parsed.data;
+  const planned = planSpec(spec as Spec);
+  return planned.ok ? { ok: true, value: { name, spec: spec as Spec, plan: planned.value } } : planned;
+}
+
+/** Validates an inline spec (a definition body without `name`). */
+export function compileSpec(body: unknown): Compiled<{ spec: Spec; plan: Plan }> {
+  const parsed = SpecSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  const planned = planSpec(parsed.data);
+  return planned.ok ? { ok: true, value: { spec: parsed.data, plan: planned.value } } : planned;
+}
+
+/** Builds the plan of a spec that already passed the schema. Also used to
+ * rebuild plans from stored specs. */
+export function planSpec(spec: Spec): Compiled<Plan> {
+  const issues: ValidationIssue[] = [];
+  const index = new Map<string, number>();
+  spec.steps.forEach((step, i) => {
+    if (index.has(step.name)) issues.push({ path: `steps[${i}].name`, message: `duplicate step name "${step.name}"` });
+    else index.set(step.name, i);
+  });
+
+  const steps: PlannedStep[] = spec.steps.map((step, i) => {
+    const deps = step.dependsOn ?? (i === 0 ? [] : [spec.steps[i - 1].name]);
+    deps.forEach((dep, j) => {
+      if (!index.has(dep)) issues.push({ path: `steps[${i}].dependsOn[${j}]`, message: `unknown step "${dep}"` });
+      else if (dep === step.name) issues.push({ path: `steps[${i}].dependsOn[${j}]`, message: 'a step cannot depend on itself' });
+    });
+    if (new Set(deps).size !== deps.length) issues.push({ path: `steps[${i}].dependsOn`, message: 'duplicate dependency' });
+    const endpoints =
+      'action' in step
+        ? { action: step.action, ...(step.compensation ? { compensation: step.compensation } : {}) }
+        : { try: step.try, confirm: step.confirm, cancel: step.cancel };
+    return {
+      name: step.name,
+      deps: [...new Set(deps)],
+      input: step.input,
+      retry: resolveRetry(spec.retry, step.retry),
+      pivot: 'pivot' in step ? step.pivot === true : false,
+      endpoints,
+    };
+  });
+  if (issues.length > 0) return { ok: false, issues };
+
+  const cycle = findCycle(steps);
+  if (cycle) return { ok: false, issues: [{ path: 'steps', message: `dependency cycle: ${cycle.join(' -> ')}` }] };
+
+  steps.forEach((step, i) => {
+    const ancestors = ancestorsOf(step.name, steps);
+    const { refs, errors } = collectRefs(step.input, `steps[${i}].input`);
+    issues.push(...errors);
+    for (const ref of refs) {
+      if (ref.step === undefined) continue;
+      if (!index.has(ref.step)) issues.push({ path: `steps[${i}].input`, message: `template reads unknown step "${ref.step}"` });
+      else if (!ancestors.has(ref.step)) {
+        issues.push({ path: `steps[${i}].input`, message: `template reads step "${ref.step}", which "${step.name}" does not depend on` });
+      }
+    }
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, value: { type: spec.type, timeoutMs: spec.timeoutMs ?? null, steps } };
+}
+
+function findCycle(steps: PlannedStep[]): string[] | null {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | null => {
+    if (state.get(name) === 'done') return null;
+    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of byName.get(name)?.deps ?? []) {
+      const found = visit(dep);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return null;
+  };
+  for (const step of steps) {
+    const found = visit(step.name);
+    if (found) return found;
+  }
+  return null;
+}
+
+export function ancestorsOf(name: string, steps: readonly PlannedStep[]): Set<string> {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const seen = new Set<string>();
+  const todo = [...(byName.get(name)?.deps ?? [])];
+  while (todo.length > 0) {
+    const next = todo.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    todo.push(...(byName.get(next)?.deps ?? []));
+  }
+  return seen;
+}
+
+function zodIssues(error: z.ZodError): ValidationIssue[] {
+  return flattenIssues(error.issues, []).map((issue) => ({
+    path: issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join(''),
+    message: issue.message,
+  }));
+}
+
+/** A failed union (an endpoint that is neither a valid HTTP nor a valid
+ * message endpoint) is reported through the branch that came closest, so the
+ * caller sees e.g. `action.method` instead of a bare "Invalid input". */
+function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): { path: PropertyKey[]; message: string }[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      if (closest.length > 0) return flattenIssues(closest, path);
+    }
+    return [{ path, message: issue.message }];
+  });
+}

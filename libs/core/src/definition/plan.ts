@@ -1,0 +1,30 @@
+import type { Phase } from '../phase';
+import type { RetryPolicy } from '../retry/retry.policy';
+import type { Endpoint } from './definition.schema';
+
+export type TransactionType = 'saga' | 'tcc';
+
+/** A validated definition, normalised for the state machines: dependencies
+ * resolved, retry policies merged, endpoints indexed by phase. */
+export interface Plan {
+  type: TransactionType;
+  timeoutMs: number | null;
+  steps: PlannedStep[];
+}
+
+export interface PlannedStep {
+  name: string;
+  /** Steps that must succeed first. */
+  deps: string[];
+  /** Input template; undefined means the transaction's input. */
+  input: unknown;
+  retry: RetryPolicy;
+  pivot: boolean;
+  endpoints: Partial<Record<Phase, Endpoint>>;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+export function callTimeoutMs(endpoint: Endpoint): number {
+  return endpoint.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+}
