@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const urlWithProtocol = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')}// URL`);
+
+/** Every setting of the coordinator, read once from the environment. */
+export const ConfigSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(0, 65535, 3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_POOL_SIZE: int(2, 500, 20),
+  REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only')
+    .default('accord'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_CONCURRENCY: int(1, 1000, 64),
+  SWEEP_INTERVAL_MS: int(50, 600_000, 1000),
+  /** A due step is re-enqueued only after it waited this long, so the sweeper
+   * does not race the fast path. */
+  SWEEP_GRACE_MS: int(0, 600_000, 2000),
+  /** Added to a call's timeout to form its lease. */
+  LEASE_MARGIN_MS: int(100, 600_000, 5000),
+  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 15_000),
+});
+
+export type AccordConfig = z.infer<typeof ConfigSchema> & { production: boolean; authEnabled: boolean };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AccordConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const production = parsed.data.NODE_ENV === 'production';
+  if (production && !parsed.data.ADMIN_TOKEN) {
+    throw new ConfigError('refusing to start in production without credentials: set ADMIN_TOKEN');
+  }
+  return { ...parsed.data, production, authEnabled: parsed.data.ADMIN_TOKEN !== undefined };
+}

@@ -1,0 +1,13 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Every operator action: who, what, why, when. */
+@Entity('audit')
+export class AuditEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
+  @Column('text') actor!: string;
+  @Column('text') action!: string;
+  @Column('text', { nullable: true }) target!: string | null;
+  @Column('text', { nullable: true }) note!: string | null;
+  @Column('jsonb', { nullable: true }) details!: unknown;
+  @CreateDateColumn({ name: 'at', type: 'timestamptz' }) at!: Date;
+}

@@ -1,0 +1,19 @@
+import { ApiKeyEntity } from './api-key.entity';
+import { AttemptEntity } from './attempt.entity';
+import { AuditEntity } from './audit.entity';
+import { DefinitionEntity } from './definition.entity';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { StepEntity } from './step.entity';
+import { TransactionEntity } from './transaction.entity';
+
+export { ApiKeyEntity, AttemptEntity, AuditEntity, DefinitionEntity, IdempotencyKeyEntity, StepEntity, TransactionEntity };
+
+export const ENTITIES = [
+  DefinitionEntity,
+  TransactionEntity,
+  StepEntity,
+  AttemptEntity,
+  IdempotencyKeyEntity,
+  AuditEntity,
+  ApiKeyEntity,
+];

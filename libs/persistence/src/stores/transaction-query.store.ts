@@ -1,0 +1,62 @@
+import type { DataSource } from 'typeorm';
+
+export interface ListFilter {
+  status?: string;
+  definition?: string;
+  limit: number;
+  after?: { createdAt: string; id: string };
+}
+
+export interface TransactionSummary {
+  id: string;
+  definitionName: string | null;
+  definitionVersion: number | null;
+  type: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Read side for operators: lists and pages, newest first. */
+export class TransactionQueryStore {
+  constructor(private readonly db: DataSource) {}
+
+  async list(filter: ListFilter): Promise<TransactionSummary[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.definition) where.push(`definition_name = $${params.push(filter.definition)}`);
+    if (filter.after) {
+      where.push(`(created_at, id) < ($${params.push(filter.after.createdAt)}::timestamptz, $${params.push(filter.after.id)}::uuid)`);
+    }
+    const rows = await this.db.query(
+      `SELECT id, definition_name, definition_version, type, status, created_at, updated_at FROM transactions
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit)}`,
+      params,
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string,
+      definitionName: r.definition_name as string | null,
+      definitionVersion: r.definition_version as number | null,
+      type: r.type as string,
+      status: r.status as string,
+      createdAt: new Date(r.created_at as string).toISOString(),
+      updatedAt: new Date(r.updated_at as string).toISOString(),
+    }));
+  }
+
+  async countByStatus(status: string): Promise<number> {
+    const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
+    return rows[0].n;
+  }
+
+  async idsByStatus(status: string, definition: string | undefined, limit: number): Promise<string[]> {
+    const rows = await this.db.query(
+      `SELECT id FROM transactions WHERE status = $1 AND ($2::text IS NULL OR definition_name = $2)
+       ORDER BY created_at LIMIT $3`,
+      [status, definition ?? null, limit],
+    );
+    return rows.map((r: { id: string }) => r.id);
+  }
+}

@@ -1,0 +1,124 @@
+import type { Phase, SagaState, Spec, StepState, TransactionType } from '@accord/core';
+
+export interface StepRecord extends StepState {
+  claim: number;
+  leaseUntil: number | null;
+  updatedAt: string;
+}
+
+/** A transaction row with its steps, as loaded in one round trip. */
+export interface TransactionRecord {
+  id: string;
+  namespace: string;
+  definitionName: string | null;
+  definitionVersion: number | null;
+  spec: Spec | null;
+  type: TransactionType;
+  status: string;
+  direction: 'forward' | 'backward';
+  pivotPassed: boolean;
+  input: unknown;
+  deadlineAt: number | null;
+  version: number;
+  traceparent: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  steps: StepRecord[];
+}
+
+export function toSagaState(record: TransactionRecord): SagaState {
+  return {
+    id: record.id,
+    status: record.status as SagaState['status'],
+    direction: record.direction,
+    pivotPassed: record.pivotPassed,
+    deadlineAt: record.deadlineAt,
+    input: record.input,
+    steps: record.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      phase: s.phase,
+      attempt: s.attempt,
+      attemptBase: s.attemptBase,
+      dueAt: s.dueAt,
+      mayHaveApplied: s.mayHaveApplied,
+      input: s.input,
+      output: s.output,
+      lastError: s.lastError,
+    })),
+  };
+}
+
+/** One participant call, for the attempt log. */
+export interface AttemptRecord {
+  transactionId: string;
+  step: string;
+  phase: Phase;
+  attempt: number;
+  claim: number;
+  startedAt: number;
+  latencyMs: number;
+  outcome: string;
+  statusCode: number | null;
+  error: string | null;
+  request: unknown;
+  applied: boolean;
+  worker: string;
+}
+
+const ms = (value: string | Date | null): number | null => (value === null ? null : new Date(value).getTime());
+const iso = (value: string | Date | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+interface StepRow {
+  name: string;
+  status: string;
+  phase: string | null;
+  attempt: number;
+  attempt_base: number;
+  due_at: string | null;
+  lease_until: string | null;
+  claim: number;
+  may_have_applied: boolean;
+  input: unknown;
+  output: unknown;
+  last_error: string | null;
+  updated_at: string;
+}
+
+export function mapTransactionRow(row: Record<string, unknown>): TransactionRecord {
+  const steps = (row.steps as StepRow[] | null) ?? [];
+  return {
+    id: row.id as string,
+    namespace: row.namespace as string,
+    definitionName: row.definition_name as string | null,
+    definitionVersion: row.definition_version as number | null,
+    spec: row.spec as Spec | null,
+    type: row.type as TransactionType,
+    status: row.status as string,
+    direction: row.direction as 'forward' | 'backward',
+    pivotPassed: row.pivot_passed as boolean,
+    input: row.input,
+    deadlineAt: ms(row.deadline_at as string | null),
+    version: row.version as number,
+    traceparent: row.traceparent as string | null,
+    createdAt: iso(row.created_at as string)!,
+    updatedAt: iso(row.updated_at as string)!,
+    finishedAt: iso(row.finished_at as string | null),
+    steps: steps.map((s) => ({
+      name: s.name,
+      status: s.status as StepState['status'],
+      phase: s.phase as Phase | null,
+      attempt: s.attempt,
+      attemptBase: s.attempt_base,
+      dueAt: ms(s.due_at),
+      leaseUntil: ms(s.lease_until),
+      claim: s.claim,
+      mayHaveApplied: s.may_have_applied,
+      input: s.input,
+      output: s.output,
+      lastError: s.last_error,
+      updatedAt: iso(s.updated_at)!,
+    })),
+  };
+}

@@ -1,0 +1,233 @@
+import type { DataSource } from 'typeorm';
+import type { Spec, StepState, TransactionType } from '@accord/core';
+import type { AuditEntry } from './audit.store';
+import { mapTransactionRow, type AttemptRecord, type TransactionRecord } from './transaction.record';
+
+/** A step to write, with the lease length of the call it owes. */
+export type StepWrite = StepState & { leaseMs: number };
+
+export interface NewTransaction {
+  id: string;
+  namespace: string;
+  definitionName: string | null;
+  definitionVersion: number | null;
+  spec: Spec | null;
+  type: TransactionType;
+  status: string;
+  direction: string;
+  input: unknown;
+  deadlineAt: number | null;
+  traceparent: string | null;
+  steps: StepWrite[];
+  idempotency: { key: string; requestHash: string } | null;
+}
+
+export interface Transition {
+  id: string;
+  expectedVersion: number;
+  status: string;
+  direction: string;
+  pivotPassed: boolean;
+  finished: boolean;
+  /** Wakes `?waitMs=` waiters on every replica (delivered at commit). */
+  notify: boolean;
+  steps: StepWrite[];
+  attempt: AttemptRecord | null;
+  /** An operator action, written in the same statement as its effect. */
+  audit: AuditEntry | null;
+}
+
+export interface Claim {
+  claim: number;
+  input: unknown;
+  definitionName: string | null;
+  definitionVersion: number | null;
+  spec: Spec | null;
+  traceparent: string | null;
+  type: TransactionType;
+}
+
+export const TX_NOTIFY_CHANNEL = 'accord_tx';
+
+const LOAD_SQL = `
+  SELECT t.*, (SELECT json_agg(s ORDER BY s.idx) FROM steps s WHERE s.transaction_id = t.id) AS steps
+  FROM transactions t WHERE t.id = $1`;
+
+const STEP_RECORD = `x(name text, status text, phase text, attempt int, attempt_base int, due_at timestamptz,
+  lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
+
+const IN_FLIGHT = `('RUNNING', 'COMPENSATING', 'TRYING', 'CONFIRMING', 'CANCELLING')`;
+
+/**
+ * The hot path's SQL. Each method is one statement (one round trip), and every
+ * transition is a compare-and-set on the transaction's version, so two results
+ * applied at once cannot lose an update.
+ */
+export class TransactionStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** Inserts transaction and steps; with an idempotency key, only if the key
+   * is new. Returns false when the key already existed. */
+  async insert(tx: NewTransaction): Promise<boolean> {
+    const steps = JSON.stringify(tx.steps.map((s, idx) => ({ ...stepJson(s), idx })));
+    const values = [
+      tx.id, tx.namespace, tx.definitionName, tx.definitionVersion, tx.spec === null ? null : JSON.stringify(tx.spec),
+      tx.type, tx.status, tx.direction, JSON.stringify(tx.input ?? null), iso(tx.deadlineAt), tx.traceparent, steps,
+    ];
+    const insertTx = `INSERT INTO transactions (id, namespace, definition_name, definition_version, spec, type, status,
+        direction, input, deadline_at, traceparent)
+      SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb, $10::timestamptz, $11`;
+    const insertSteps = `INSERT INTO steps (transaction_id, idx, name, status, phase, attempt, attempt_base, due_at, lease_ms,
+        may_have_applied, input, output, last_error)
+      SELECT t.id, x.idx, x.name, x.status, x.phase, x.attempt, x.attempt_base, x.due_at, x.lease_ms, x.may_have_applied,
+        x.input, x.output, x.last_error
+      FROM t, jsonb_to_recordset($12::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
+        due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
+    if (!tx.idempotency) {
+      const rows = await this.db.query(`WITH t AS (${insertTx} RETURNING id), s AS (${insertSteps} RETURNING 1)
+        SELECT count(*)::int AS n FROM t`, values);
+      return rows[0].n === 1;
+    }
+    const rows = await this.db.query(
+      `WITH k AS (INSERT INTO idempotency_keys (namespace, key, request_hash, transaction_id)
+          VALUES ($2, $13, $14, $1) ON CONFLICT DO NOTHING RETURNING 1),
+        t AS (${insertTx} WHERE EXISTS (SELECT 1 FROM k) RETURNING id),
+        s AS (${insertSteps} RETURNING 1)
+      SELECT count(*)::int AS n FROM t`,
+      [...values, tx.idempotency.key, tx.idempotency.requestHash],
+    );
+    return rows[0].n === 1;
+  }
+
+  async findIdempotencyKey(namespace: string, key: string): Promise<{ requestHash: string; transactionId: string } | null> {
+    const rows = await this.db.query(
+      'SELECT request_hash, transaction_id FROM idempotency_keys WHERE namespace = $1 AND key = $2',
+      [namespace, key],
+    );
+    return rows.length === 0 ? null : { requestHash: rows[0].request_hash, transactionId: rows[0].transaction_id };
+  }
+
+  async load(id: string): Promise<TransactionRecord | null> {
+    const rows = await this.db.query(LOAD_SQL, [id]);
+    return rows.length === 0 ? null : mapTransactionRow(rows[0]);
+  }
+
+  /** Claims the owed call (step, phase, attempt) for one worker: bumps the
+   * fencing token and sets the lease. Null when it is not owed or is leased. */
+  async claim(id: string, step: string, phase: string, attempt: number): Promise<Claim | null> {
+    const rows = await this.db.query(
+      `WITH c AS (UPDATE steps s SET lease_until = now() + make_interval(secs => s.lease_ms / 1000.0), claim = s.claim + 1
+       FROM transactions t
+       WHERE s.transaction_id = $1 AND s.name = $2 AND s.phase = $3 AND s.attempt = $4 AND s.due_at IS NOT NULL
+         AND (s.lease_until IS NULL OR s.lease_until < now())
+         AND t.id = s.transaction_id AND t.status IN ${IN_FLIGHT}
+       RETURNING s.claim, s.input, t.definition_name, t.definition_version, t.spec, t.traceparent, t.type)
+       SELECT * FROM c`,
+      [id, step, phase, attempt],
+    );
+    const [row] = rows as Record<string, unknown>[];
+    if (!row) return null;
+    return {
+      claim: row.claim as number,
+      input: row.input,
+      definitionName: row.definition_name as string | null,
+      definitionVersion: row.definition_version as number | null,
+      spec: row.spec as Spec | null,
+      traceparent: row.traceparent as string | null,
+      type: row.type as TransactionType,
+    };
+  }
+
+  /** Applies a transition if nobody moved the transaction since it was
+   * loaded. False means a lost race: reload and decide again. */
+  async commit(t: Transition): Promise<boolean> {
+    const rows = await this.db.query(
+      `WITH t AS (
+         UPDATE transactions SET status = $3, direction = $4, pivot_passed = $5, version = version + 1, updated_at = now(),
+           finished_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
+         WHERE id = $1 AND version = $2 RETURNING id, status),
+       s AS (
+         UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
+           due_at = x.due_at, lease_ms = x.lease_ms, may_have_applied = x.may_have_applied, input = x.input,
+           output = x.output, last_error = x.last_error, updated_at = now(),
+           lease_until = CASE WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt
+                              THEN steps.lease_until END
+         FROM t, jsonb_to_recordset($7::jsonb) AS ${STEP_RECORD}
+         WHERE steps.transaction_id = t.id AND steps.name = x.name RETURNING 1),
+       a AS (${insertAttemptSql('t', '$8')} RETURNING 1),
+       n AS (SELECT pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) FROM t WHERE $9::boolean),
+       au AS (INSERT INTO audit (actor, action, target, note, details)
+              SELECT r.actor, r.action, r.target, r.note, r.details
+              FROM t, jsonb_to_recordset($10::jsonb) AS r(actor text, action text, target text, note text, details jsonb)
+              RETURNING 1)
+       SELECT (SELECT count(*) FROM t)::int AS updated, (SELECT count(*) FROM n)::int AS notified`,
+      [
+        t.id, t.expectedVersion, t.status, t.direction, t.pivotPassed, t.finished,
+        JSON.stringify(t.steps.map(stepJson)), JSON.stringify(t.attempt ? [attemptJson(t.attempt)] : []), t.notify,
+        JSON.stringify(t.audit ? [{ ...t.audit, details: t.audit.details ?? null }] : []),
+      ],
+    );
+    return rows[0].updated === 1;
+  }
+
+  /** Logs a call whose result did not move the state machine. */
+  async logAttempt(attempt: AttemptRecord): Promise<void> {
+    await this.db.query(`${insertAttemptSql(null, '$1')}`, [JSON.stringify([attemptJson(attempt)])]);
+  }
+
+  async attempts(id: string): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT id, step, phase, attempt, started_at, latency_ms, outcome, status_code, error, applied, worker
+       FROM attempts WHERE transaction_id = $1 ORDER BY id`,
+      [id],
+    );
+  }
+}
+
+function insertAttemptSql(fromTable: string | null, param: string): string {
+  return `INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code,
+      error, request, applied, worker)
+    SELECT r.transaction_id, r.step, r.phase, r.attempt, r.claim, r.started_at, r.latency_ms, r.outcome, r.status_code,
+      r.error, r.request, r.applied, r.worker
+    FROM ${fromTable ? `${fromTable}, ` : ''}jsonb_to_recordset(${param}::jsonb) AS r(transaction_id uuid, step text,
+      phase text, attempt int, claim int, started_at timestamptz, latency_ms int, outcome text, status_code int,
+      error text, request jsonb, applied boolean, worker text)`;
+}
+
+function stepJson(s: StepWrite): Record<string, unknown> {
+  return {
+    name: s.name,
+    status: s.status,
+    phase: s.phase,
+    attempt: s.attempt,
+    attempt_base: s.attemptBase,
+    due_at: iso(s.dueAt),
+    lease_ms: s.leaseMs,
+    may_have_applied: s.mayHaveApplied,
+    input: s.input ?? null,
+    output: s.output ?? null,
+    last_error: s.lastError,
+  };
+}
+
+function attemptJson(a: AttemptRecord): Record<string, unknown> {
+  return {
+    transaction_id: a.transactionId,
+    step: a.step,
+    phase: a.phase,
+    attempt: a.attempt,
+    claim: a.claim,
+    started_at: iso(a.startedAt),
+    latency_ms: a.latencyMs,
+    outcome: a.outcome,
+    status_code: a.statusCode,
+    error: a.error,
+    request: a.request ?? null,
+    applied: a.applied,
+    worker: a.worker,
+  };
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

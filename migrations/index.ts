@@ -1,0 +1,4 @@
+import { InitialSchema1795300000000 } from './1795300000000-InitialSchema';
+
+/** Listed explicitly (no glob), so the build and the tests load the same set. */
+export const MIGRATIONS = [InitialSchema1795300000000];
