@@ -1,0 +1,5 @@
+export * from './job-id';
+export * from './redis-connection';
+export * from './step.queue';
+export * from './step.worker';
+export * from './sweeper';

@@ -1,0 +1,37 @@
+import { Worker } from 'bullmq';
+import type IORedis from 'ioredis';
+import { queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
+
+export type StepJobHandler = (job: StepJob) => Promise<void>;
+
+export interface StepWorkerOptions {
+  prefix: string;
+  concurrency: number;
+  /** How quickly a job of a dead worker is handed to another. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  onError?: (error: Error) => void;
+}
+
+/** Consumer side of the step queue. Created only when the app is ready;
+ * `close()` waits for the jobs in hand to finish. */
+export class StepWorker {
+  private readonly worker: Worker<StepJob>;
+
+  constructor(connection: IORedis, handler: StepJobHandler, options: StepWorkerOptions) {
+    this.worker = new Worker<StepJob>(STEP_QUEUE, (job) => handler(job.data), {
+      connection,
+      prefix: queuePrefix(options.prefix),
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 10_000,
+      stalledInterval: options.stalledIntervalMs ?? 5_000,
+      maxStalledCount: 1,
+      autorun: true,
+    });
+    this.worker.on('error', (error) => options.onError?.(error));
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+  }
+}

@@ -1,0 +1,17 @@
+import { compileDefinition } from '@accord/core';
+import { canonicalJson, sha256, type DefinitionRecord, type DefinitionStore } from '@accord/persistence';
+import { EngineError } from './engine.error';
+
+export class RegisterDefinition {
+  constructor(private readonly definitions: DefinitionStore) {}
+
+  /** Validates and stores the next version; an identical body returns the
+   * latest version (`created: false`). */
+  async execute(body: unknown): Promise<{ record: DefinitionRecord; created: boolean }> {
+    const compiled = compileDefinition(body);
+    if (!compiled.ok) throw new EngineError('VALIDATION_FAILED', 'invalid definition', compiled.issues);
+    const { name, spec } = compiled.value;
+    const canonical = { name, ...spec };
+    return this.definitions.register(name, spec.type, canonical, sha256(canonicalJson(canonical)));
+  }
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { compileSpec, decideSaga, initialSagaState, type Plan, type Spec } from '@accord/core';
+import { canonicalJson, sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
+import { adoptTraceparent } from '@accord/transport';
+import { systemClock } from './clock';
+import type { EngineHooks } from './engine.hooks';
+import { EngineError } from './engine.error';
+import { withLease } from './step-writes';
+import type { TransitionRunner } from './transition.runner';
+
+export interface StartCommand {
+  namespace: string;
+  definition?: string;
+  version?: number;
+  spec?: unknown;
+  input: unknown;
+  idempotencyKey?: string;
+  traceparent?: string;
+}
+
+export interface StartResult {
+  record: TransactionRecord;
+  /** False when an idempotency key matched an earlier start. */
+  created: boolean;
+}
+
+/** Validates the request, writes the transaction with its first scheduled
+ * steps in one statement, then enqueues them. */
+export class StartTransaction {
+  constructor(
+    private readonly definitions: DefinitionStore,
+    private readonly store: TransactionStore,
+    private readonly runner: TransitionRunner,
+    private readonly hooks: EngineHooks,
+    private readonly leaseMarginMs: number,
+  ) {}
+
+  async execute(cmd: StartCommand): Promise<StartResult> {
+    const { plan, spec, definitionName, definitionVersion } = await this.resolve(cmd);
+    const requestHash = sha256(
+      canonicalJson({ definition: cmd.definition, version: cmd.version, spec: cmd.spec, input: cmd.input ?? null }),
+    );
+    if (cmd.idempotencyKey) {
+      const earlier = await this.replay(cmd.namespace, cmd.idempotencyKey, requestHash);
+      if (earlier) return earlier;
+    }
+    const clock = systemClock();
+    const id = randomUUID();
+    const initial = initialSagaState(
+      id,
+      cmd.input ?? null,
+      plan.steps.map((s) => s.name),
+      plan.timeoutMs === null ? null : clock.now + plan.timeoutMs,
+    );
+    const decision = decideSaga(plan, initial, { type: 'start' }, clock);
+    const inserted = await this.store.insert({
+      id,
+      namespace: cmd.namespace,
+      definitionName,
+      definitionVersion,
+      spec,
+      type: plan.type,
+      status: decision.state.status,
+      direction: decision.state.direction,
+      input: cmd.input ?? null,
+      deadlineAt: decision.state.deadlineAt,
+      traceparent: adoptTraceparent(cmd.traceparent),
+      steps: decision.state.steps.map((s) => withLease(plan, s, this.leaseMarginMs)),
+      idempotency: cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash } : null,
+    });
+    if (!inserted) {
+      const raced = await this.replay(cmd.namespace, cmd.idempotencyKey!, requestHash);
+      if (raced) return raced;
+      throw new Error('idempotency key vanished during a race');
+    }
+    this.hooks.transactionStarted(plan.type);
+    await this.runner.enqueue(id, decision);
+    const record = await this.store.load(id);
+    return { record: record!, created: true };
+  }
+
+  private async replay(namespace: string, key: string, requestHash: string): Promise<StartResult | null> {
+    const existing = await this.store.findIdempotencyKey(namespace, key);
+    if (!existing) return null;
+    if (existing.requestHash !== requestHash) {
+      throw new EngineError('IDEMPOTENCY_KEY_REUSED', `idempotency key "${key}" was already used for a different request`);
+    }
+    const record = await this.store.load(existing.transactionId);
+    return record ? { record, created: false } : null;
+  }
+
+  private async resolve(cmd: StartCommand): Promise<{ plan: Plan; spec: Spec | null; definitionName: string | null; definitionVersion: number | null }> {
+    let plan: Plan;
+    let spec: Spec | null = null;
+    let definitionName: string | null = null;
+    let definitionVersion: number | null = null;
+    if (cmd.spec !== undefined) {
+      const compiled = compileSpec(cmd.spec);
+      if (!compiled.ok) throw new EngineError('VALIDATION_FAILED', 'invalid inline spec', prefix('spec', compiled.issues));
+      ({ plan, spec } = compiled.value);
+    } else {
+      const record =
+        cmd.version === undefined
+          ? await this.definitions.latest(cmd.definition!)
+          : await this.definitions.get(cmd.definition!, cmd.version);
+      if (!record) {
+        const which = cmd.version === undefined ? `"${cmd.definition}"` : `"${cmd.definition}" version ${cmd.version}`;
+        throw new EngineError('DEFINITION_NOT_FOUND', `no definition ${which}`);
+      }
+      const { name: _name, ...body } = record.body;
+      const compiled = compileSpec(body);
+      if (!compiled.ok) throw new Error(`stored definition ${record.name}@${record.version} no longer compiles`);
+      plan = compiled.value.plan;
+      definitionName = record.name;
+      definitionVersion = record.version;
+    }
+    if (plan.type !== 'saga') throw new EngineError('UNSUPPORTED_TYPE', `starting "${plan.type}" transactions is not supported yet`);
+    const messaging = plan.steps.find((s) => Object.values(s.endpoints).some((e) => e && !('url' in e)));
+    if (messaging) {
+      throw new EngineError('UNSUPPORTED_TYPE', `step "${messaging.name}" uses a message transport, which is not supported yet`);
+    }
+    return { plan, spec, definitionName, definitionVersion };
+  }
+}
+
+function prefix(path: string, issues: { path: string; message: string }[]) {
+  return issues.map((i) => ({ path: i.path ? `${path}.${i.path}` : path, message: i.message }));
+}

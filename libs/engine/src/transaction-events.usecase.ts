@@ -1,0 +1,48 @@
+import type { MachineEvent } from '@accord/core';
+import type { AuditEntry, TransactionRecord } from '@accord/persistence';
+import { EngineError } from './engine.error';
+import type { TransitionRunner } from './transition.runner';
+
+export interface OperatorAction {
+  actor: string;
+  note?: string;
+}
+
+/** Requests that move a transaction other than a participant's answer:
+ * abort, deadline, and the operators' retry and resolve (audited). */
+export class TransactionEvents {
+  constructor(private readonly runner: TransitionRunner) {}
+
+  abort(id: string, actor: string): Promise<TransactionRecord> {
+    return this.apply(id, { type: 'abort', reason: `aborted by ${actor}` }, null);
+  }
+
+  retry(id: string, action: OperatorAction): Promise<TransactionRecord> {
+    return this.apply(id, { type: 'retry' }, { actor: action.actor, action: 'retry', target: id, note: action.note ?? null });
+  }
+
+  resolve(id: string, action: OperatorAction): Promise<TransactionRecord> {
+    return this.apply(
+      id,
+      { type: 'resolve', note: action.note },
+      { actor: action.actor, action: 'resolve', target: id, note: action.note ?? null },
+    );
+  }
+
+  async deadline(id: string): Promise<void> {
+    await this.runner.run(id, () => ({ event: { type: 'deadline' } }));
+  }
+
+  private async apply(id: string, event: MachineEvent, audit: AuditEntry | null): Promise<TransactionRecord> {
+    const outcome = await this.runner.run(id, () => ({ event, ...(audit ? { audit } : {}) }));
+    switch (outcome.kind) {
+      case 'not-found':
+        throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
+      case 'rejected':
+        throw new EngineError('INVALID_STATE', outcome.decision.reason ?? 'not allowed in the current state');
+      case 'skipped':
+      case 'applied':
+        return outcome.record;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { decideSaga, isTerminal, SAGA_STATUS, type Decision, type MachineEvent, type SagaState } from '@accord/core';
+import { toSagaState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
+import type { StepQueue } from '@accord/dispatch';
+import { systemClock } from './clock';
+import type { EngineHooks } from './engine.hooks';
+import type { PlanResolver } from './plan.resolver';
+import { stepWrites } from './step-writes';
+
+/** What to feed the machine, given the freshly loaded transaction; null to
+ * leave it alone. The attempt (if any) is logged with the transition. */
+export type EventSource = (
+  record: TransactionRecord,
+) => { event: MachineEvent; attempt?: AttemptRecord; audit?: AuditEntry } | null;
+
+export type TransitionOutcome =
+  | { kind: 'not-found' }
+  | { kind: 'skipped'; record: TransactionRecord }
+  | { kind: 'rejected'; record: TransactionRecord; decision: Decision<SagaState> }
+  | { kind: 'applied'; record: TransactionRecord; decision: Decision<SagaState> };
+
+const MAX_RACES = 50;
+
+/**
+ * Load → decide → compare-and-set → enqueue. A lost race (another result
+ * committed first) reloads and decides again; jobs are enqueued only after
+ * the commit, and a failed enqueue is left to the sweeper.
+ */
+export class TransitionRunner {
+  constructor(
+    private readonly store: TransactionStore,
+    private readonly queue: StepQueue,
+    private readonly plans: PlanResolver,
+    private readonly leaseMarginMs: number,
+    private readonly hooks: EngineHooks,
+  ) {}
+
+  async run(id: string, source: EventSource): Promise<TransitionOutcome> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const record = await this.store.load(id);
+      if (!record) return { kind: 'not-found' };
+      const input = source(record);
+      if (!input) return { kind: 'skipped', record };
+      const plan = await this.plans.resolve(record);
+      const before = toSagaState(record);
+      const decision = decideSaga(plan, before, input.event, systemClock());
+      if (decision.rejected) {
+        if (input.attempt) await this.store.logAttempt({ ...input.attempt, applied: false });
+        return { kind: 'rejected', record, decision };
+      }
+      const after = decision.state;
+      const changedStatus = after.status !== before.status;
+      const committed = await this.store.commit({
+        id,
+        expectedVersion: record.version,
+        status: after.status,
+        direction: after.direction,
+        pivotPassed: after.pivotPassed,
+        finished: isTerminal(after.status),
+        notify: changedStatus && (isTerminal(after.status) || after.status === SAGA_STATUS.STUCK),
+        steps: stepWrites(plan, before.steps, after.steps, this.leaseMarginMs),
+        attempt: input.attempt ? { ...input.attempt, applied: true } : null,
+        audit: input.audit ?? null,
+      });
+      if (!committed) continue;
+      if (changedStatus) this.hooks.statusChanged(record, before.status, after.status);
+      await this.enqueue(id, decision);
+      return { kind: 'applied', record, decision };
+    }
+    throw new Error(`transaction ${id}: gave up after ${MAX_RACES} lost races`);
+  }
+
+  async enqueue(id: string, decision: Pick<Decision<SagaState>, 'commands'>): Promise<void> {
+    if (decision.commands.length === 0) return;
+    try {
+      await this.queue.enqueue(decision.commands.map((c) => ({ transactionId: id, ...c })));
+    } catch (error) {
+      this.hooks.enqueueFailed(id, error);
+    }
+  }
+}

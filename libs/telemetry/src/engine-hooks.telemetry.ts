@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import { EngineHooks } from '@accord/engine';
+import type { TransactionRecord } from '@accord/persistence';
+import type { AccordMetrics } from './metrics.registry';
+
+const OUTCOMES = new Set(['COMPLETED', 'COMPENSATED', 'CONFIRMED', 'CANCELLED', 'RESOLVED', 'STUCK']);
+
+export class TelemetryHooks extends EngineHooks {
+  constructor(
+    private readonly metrics: AccordMetrics,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  statusChanged(record: TransactionRecord, from: string, to: string): void {
+    if (OUTCOMES.has(to)) this.metrics.finished.inc({ type: record.type, outcome: to });
+    const level = to === 'STUCK' ? 'warn' : 'debug';
+    this.logger[level]({ 'accord.transaction.id': record.id, from, to }, `transaction ${to}`);
+  }
+
+  enqueueFailed(transactionId: string, error: unknown): void {
+    this.metrics.enqueueFailures.inc();
+    this.logger.warn({ 'accord.transaction.id': transactionId, err: error }, 'enqueue failed; the sweeper will retry');
+  }
+
+  attemptFinished(phase: string, outcome: string, latencySeconds: number): void {
+    this.metrics.attemptDuration.observe({ phase, outcome }, latencySeconds);
+  }
+
+  transactionStarted(type: string): void {
+    this.metrics.started.inc({ type });
+  }
+}

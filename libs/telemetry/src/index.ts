@@ -1,0 +1,3 @@
+export * from './metrics.registry';
+export * from './engine-hooks.telemetry';
+export * from './logger';

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics; names start with `accord_`. */
+export class AccordMetrics {
+  readonly registry = new Registry();
+  readonly started = new Counter({
+    name: 'accord_transactions_started_total',
+    help: 'Transactions accepted, by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly finished = new Counter({
+    name: 'accord_transactions_finished_total',
+    help: 'Transactions that reached a terminal status or STUCK, by outcome',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly attemptDuration = new Histogram({
+    name: 'accord_step_attempt_duration_seconds',
+    help: 'Latency of participant calls, by phase and outcome',
+    labelNames: ['phase', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly enqueueFailures = new Counter({
+    name: 'accord_enqueue_failures_total',
+    help: 'Fast-path enqueues that failed (the sweeper recovers them)',
+    registers: [this.registry],
+  });
+  readonly stuck: Gauge;
+
+  constructor(countStuck: () => Promise<number>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'accord_process_' });
+    this.stuck = new Gauge({
+      name: 'accord_transactions_stuck',
+      help: 'Transactions waiting for an operator',
+      registers: [this.registry],
+      async collect() {
+        this.set(await countStuck());
+      },
+    });
+  }
+}

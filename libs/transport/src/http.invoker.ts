@@ -1,0 +1,103 @@
+import { Agent, errors, request } from 'undici';
+import { HEADERS, idempotencyKeyFor } from '@accord/contracts';
+import { parseRetryAfter, type HttpEndpoint } from '@accord/core';
+import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
+import { signBody } from './request-signer';
+import { childTraceparent } from './traceparent';
+
+/** Larger answers are cut: an output is meant to be a small JSON document. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface HttpInvokerOptions {
+  signingSecret?: string;
+  connectionsPerOrigin?: number;
+}
+
+/** HTTP participants through undici's keep-alive pools. */
+export class HttpInvoker extends ParticipantInvoker {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: HttpInvokerOptions = {}) {
+    super();
+    this.agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000, pipelining: 1 });
+  }
+
+  async invoke({ endpoint, call, traceparent, timeoutMs }: Invocation): Promise<InvocationResult> {
+    const http = endpoint as HttpEndpoint;
+    const method = http.method ?? 'POST';
+    const body = method === 'GET' ? undefined : JSON.stringify(call);
+    const started = performance.now();
+    const headers: Record<string, string> = {
+      ...(http.headers ?? {}),
+      'content-type': 'application/json',
+      [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
+      [HEADERS.transaction]: call.transactionId,
+      [HEADERS.step]: call.step,
+      [HEADERS.phase]: call.phase,
+      [HEADERS.attempt]: String(call.attempt),
+      [HEADERS.traceparent]: childTraceparent(traceparent),
+    };
+    if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
+    try {
+      const response = await request(http.url, {
+        method,
+        headers,
+        body,
+        dispatcher: this.agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await readCapped(response.body);
+      const retryAfter = response.headers['retry-after'];
+      return {
+        latencyMs: performance.now() - started,
+        result: {
+          kind: 'response',
+          status: response.statusCode,
+          body: parseBody(text),
+          retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+        },
+      };
+    } catch (error) {
+      const latencyMs = performance.now() - started;
+      if (isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
+      return { latencyMs, result: { kind: 'network', message: (error as Error).message ?? String(error) } };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+  );
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string): unknown {
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './participant.invoker';
+export * from './http.invoker';
+export * from './request-signer';
+export * from './traceparent';
