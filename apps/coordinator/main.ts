@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { installJsonBodyParser } from '@accord/api';
+import { ConfigError, loadConfig } from '@accord/config';
+import { createLogger } from '@accord/telemetry';
+import { CoordinatorModule } from './coordinator.module';
+import { connectWithRetry } from './connect';
+import { Runtime } from './runtime';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  if (!config.authEnabled) logger.warn('ADMIN_TOKEN is not set: authentication is OFF (allowed outside production only)');
+  if (!config.SIGNING_SECRET) logger.warn('SIGNING_SECRET is not set: calls to participants are not signed');
+
+  const runtime = new Runtime(config, logger);
+  const migrations = await connectWithRetry(runtime, logger);
+  if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    CoordinatorModule.create(runtime),
+    new FastifyAdapter({ bodyLimit: config.MAX_BODY_BYTES }),
+    { logger: ['error', 'warn'], bodyParser: false },
+  );
+  installJsonBodyParser(app.getHttpAdapter().getInstance());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Accord')
+      .setDescription('Saga/TCC distributed-transaction coordinator')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await app.listen(config.PORT, config.HOST);
+  await runtime.startBackground();
+  logger.info({ port: config.PORT, docs: `/docs` }, 'accord coordinator ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining workers');
+    const force = setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    await app.close();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`accord: ${error.message}\n`);
+  else process.stderr.write(`accord: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import type IORedis from 'ioredis';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { AccordConfig } from '@accord/config';
+import { createRedis, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
+import {
+  PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
+} from '@accord/engine';
+import {
+  AuditStore, createDataSource, DefinitionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
+} from '@accord/persistence';
+import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
+import { HttpInvoker } from '@accord/transport';
+
+/**
+ * The composition root: every long-lived object of a coordinator process,
+ * built once from the config. Nest receives them as values; the process
+ * lifecycle (start workers when ready, drain on shutdown) lives in main.ts.
+ */
+export class Runtime {
+  readonly dataSource: DataSource;
+  readonly redis: IORedis;
+  readonly workerRedis: IORedis;
+  readonly queue: StepQueue;
+  readonly store: TransactionStore;
+  readonly queries: TransactionQueryStore;
+  readonly definitions: DefinitionStore;
+  readonly audit: AuditStore;
+  readonly listener: TransactionListener;
+  readonly metrics: AccordMetrics;
+  readonly invoker: HttpInvoker;
+  readonly runner: TransitionRunner;
+  readonly start: StartTransaction;
+  readonly events: TransactionEvents;
+  readonly register: RegisterDefinition;
+  readonly runStep: RunStepAttempt;
+  private worker: StepWorker | null = null;
+  private sweeper: Sweeper | null = null;
+
+  constructor(
+    readonly config: AccordConfig,
+    readonly logger: Logger,
+  ) {
+    this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    this.redis = createRedis(config.REDIS_URL);
+    this.workerRedis = createRedis(config.REDIS_URL);
+    this.queue = new StepQueue(this.redis, config.QUEUE_PREFIX);
+    this.store = new TransactionStore(this.dataSource);
+    this.queries = new TransactionQueryStore(this.dataSource);
+    this.definitions = new DefinitionStore(this.dataSource);
+    this.audit = new AuditStore(this.dataSource);
+    this.listener = new TransactionListener(config.DATABASE_URL);
+    this.metrics = new AccordMetrics(() => this.queries.countByStatus('STUCK'));
+    this.invoker = new HttpInvoker({ signingSecret: config.SIGNING_SECRET });
+    const hooks = new TelemetryHooks(this.metrics, logger);
+    const plans = new PlanResolver(this.definitions);
+    this.runner = new TransitionRunner(this.store, this.queue, plans, config.LEASE_MARGIN_MS, hooks);
+    this.start = new StartTransaction(this.definitions, this.store, this.runner, hooks, config.LEASE_MARGIN_MS);
+    this.events = new TransactionEvents(this.runner);
+    this.register = new RegisterDefinition(this.definitions);
+    this.runStep = new RunStepAttempt(this.store, this.runner, plans, this.invoker, hooks);
+    this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
+  }
+
+  /** After the HTTP server is up: consume jobs, sweep, listen. */
+  async startBackground(): Promise<void> {
+    await this.listener.start();
+    this.worker = new StepWorker(this.workerRedis, (job) => this.runStep.execute(job), {
+      prefix: this.config.QUEUE_PREFIX,
+      concurrency: this.config.WORKER_CONCURRENCY,
+      onError: (error) => this.logger.warn({ err: error }, 'worker error'),
+    });
+    this.sweeper = new Sweeper(new SweepStore(this.dataSource), this.queue, {
+      intervalMs: this.config.SWEEP_INTERVAL_MS,
+      graceMs: this.config.SWEEP_GRACE_MS,
+      onDeadline: (id) => this.events.deadline(id),
+      onError: (error) => this.logger.warn({ err: error }, 'sweep failed; retrying next interval'),
+    });
+    this.sweeper.start();
+  }
+
+  /** Stops taking work, lets jobs in hand finish, then closes connections. */
+  async stop(): Promise<void> {
+    await this.sweeper?.stop();
+    await this.worker?.close();
+    await this.listener.stop();
+    await this.queue.close();
+    await this.invoker.close();
+    this.redis.disconnect();
+    this.workerRedis.disconnect();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,89 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { EngineError, TransactionEvents } from '@accord/engine';
+import { AuditStore, TransactionQueryStore, TransactionStore } from '@accord/persistence';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { RequireScope, type Principal } from '../auth/scopes';
+import { presentTransaction } from '../presenters/transaction.presenter';
+import { BulkRetryBodySchema, parse, ResolveBodySchema, RetryBodySchema, UUID } from '../request.schemas';
+
+const AuditQuerySchema = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.string().regex(/^[0-9]{1,18}$/).optional() })
+  .strict();
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('v1/admin')
+export class AdminController {
+  constructor(
+    private readonly events: TransactionEvents,
+    private readonly store: TransactionStore,
+    private readonly queries: TransactionQueryStore,
+    private readonly audit: AuditStore,
+  ) {}
+
+  @Post('transactions/retry')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Retry STUCK transactions in bulk, oldest first' })
+  async retryMany(@Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
+    const body = parse(BulkRetryBodySchema, raw, 'bulk retry request');
+    const ids = await this.queries.idsByStatus(body.status, body.definition, body.limit);
+    const retried: string[] = [];
+    for (const id of ids) {
+      try {
+        await this.events.retry(id, { actor: principal.actor, note: body.note });
+        retried.push(id);
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+      }
+    }
+    return { retried };
+  }
+
+  @Post('transactions/:id/retry')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Resume a STUCK transaction from where it stopped, with a fresh retry budget' })
+  async retry(@Param('id') id: string, @Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
+    const body = parse(RetryBodySchema, raw, 'retry request');
+    this.checkId(id);
+    await this.events.retry(id, { actor: principal.actor, note: body.note });
+    return presentTransaction((await this.store.load(id))!);
+  }
+
+  @Post('transactions/:id/resolve')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Close a STUCK transaction as RESOLVED by hand' })
+  async resolve(@Param('id') id: string, @Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
+    const body = parse(ResolveBodySchema, raw, 'resolve request');
+    this.checkId(id);
+    await this.events.resolve(id, { actor: principal.actor, note: body.note });
+    return presentTransaction((await this.store.load(id))!);
+  }
+
+  @Get('audit')
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Every operator action, newest first' })
+  async auditLog(@Query() query: unknown) {
+    const q = parse(AuditQuerySchema, query, 'query');
+    const rows = await this.audit.list(q.limit, q.before);
+    return {
+      items: rows.map((r) => ({
+        id: String(r.id),
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        note: r.note,
+        details: r.details,
+        at: new Date(r.at as string).toISOString(),
+      })),
+    };
+  }
+
+  private checkId(id: string): void {
+    if (!UUID.test(id)) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
+  }
+}

@@ -1,0 +1,134 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { isTerminal } from '@accord/core';
+import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
+import { TransactionListener, TransactionQueryStore, TransactionStore, type TransactionRecord } from '@accord/persistence';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { RequireScope, type Principal } from '../auth/scopes';
+import { presentSummary, presentTransaction } from '../presenters/transaction.presenter';
+import {
+  decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
+} from '../request.schemas';
+
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('v1/transactions')
+export class TransactionsController {
+  constructor(
+    private readonly start: StartTransaction,
+    private readonly events: TransactionEvents,
+    private readonly store: TransactionStore,
+    private readonly queries: TransactionQueryStore,
+    private readonly listener: TransactionListener,
+  ) {}
+
+  @Post()
+  @RequireScope('transactions:write')
+  @ApiOperation({ summary: 'Start a transaction (idempotent with a key); ?waitMs= waits for the outcome' })
+  @ApiBody({ schema: z.toJSONSchema(StartBodySchema, { io: 'input', unrepresentable: 'any' }) as object })
+  @ApiQuery({ name: 'waitMs', required: false, type: Number })
+  async create(
+    @Body() raw: unknown,
+    @Query() query: unknown,
+    @Headers('idempotency-key') headerKey: string | undefined,
+    @Headers('traceparent') traceparent: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const body = parse(StartBodySchema, raw, 'start request');
+    const { waitMs } = parse(WaitQuerySchema, query, 'query');
+    if (headerKey !== undefined) parse(IDEMPOTENCY_KEY, headerKey, 'Idempotency-Key header');
+    if (headerKey !== undefined && body.idempotencyKey !== undefined && headerKey !== body.idempotencyKey) {
+      throw new EngineError('IDEMPOTENCY_KEY_CONFLICT', 'the Idempotency-Key header and the idempotencyKey field differ');
+    }
+    const { record, created } = await this.start.execute({
+      namespace: 'default',
+      definition: body.definition,
+      version: body.version,
+      spec: body.spec,
+      input: body.input,
+      idempotencyKey: body.idempotencyKey ?? headerKey,
+      traceparent,
+    });
+    void reply.status(created ? 201 : 200);
+    return presentTransaction(waitMs ? await this.waitFor(record, waitMs) : record);
+  }
+
+  @Get()
+  @RequireScope('transactions:read')
+  @ApiOperation({ summary: 'Page through transactions, newest first' })
+  async list(@Query() query: unknown) {
+    const q = parse(ListQuerySchema, query, 'query');
+    const rows = await this.queries.list({
+      status: q.status,
+      definition: q.definition,
+      limit: q.limit + 1,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(presentSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+
+  @Get(':id')
+  @RequireScope('transactions:read')
+  async get(@Param('id') id: string, @Query() query: unknown) {
+    const { waitMs } = parse(WaitQuerySchema, query, 'query');
+    const record = await this.find(id);
+    return presentTransaction(waitMs ? await this.waitFor(record, waitMs) : record);
+  }
+
+  @Get(':id/attempts')
+  @RequireScope('transactions:read')
+  @ApiOperation({ summary: 'The attempt/compensation log, oldest first' })
+  async attempts(@Param('id') id: string) {
+    await this.find(id);
+    const rows = await this.store.attempts(id);
+    return {
+      items: rows.map((r) => ({
+        id: String(r.id),
+        step: r.step,
+        phase: r.phase,
+        attempt: r.attempt,
+        startedAt: new Date(r.started_at as string).toISOString(),
+        latencyMs: r.latency_ms,
+        outcome: r.outcome,
+        statusCode: r.status_code,
+        error: r.error,
+        applied: r.applied,
+        worker: r.worker,
+      })),
+    };
+  }
+
+  @Post(':id/abort')
+  @HttpCode(202)
+  @RequireScope('transactions:write')
+  @ApiOperation({ summary: 'Roll back a transaction that has not passed its commit point (409 if it has)' })
+  async abort(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    if (!UUID.test(id)) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
+    await this.events.abort(id, principal.actor);
+    return presentTransaction(await this.find(id));
+  }
+
+  private async find(id: string): Promise<TransactionRecord> {
+    const record = UUID.test(id) ? await this.store.load(id) : null;
+    if (!record) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
+    return record;
+  }
+
+  /** Until terminal or STUCK, or `waitMs` passed. NOTIFY wakes us; a slow
+   * poll covers a lost notification. */
+  private async waitFor(record: TransactionRecord, waitMs: number): Promise<TransactionRecord> {
+    const until = Date.now() + waitMs;
+    let current = record;
+    while (!isTerminal(current.status) && current.status !== 'STUCK') {
+      const left = until - Date.now();
+      if (left <= 0) break;
+      await this.listener.wait(current.id, Math.min(left, 1000));
+      current = (await this.store.load(current.id)) ?? current;
+    }
+    return current;
+  }
+}

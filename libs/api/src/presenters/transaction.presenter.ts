@@ -1,0 +1,36 @@
+import type { TransactionRecord, TransactionSummary } from '@accord/persistence';
+
+export function presentTransaction(record: TransactionRecord) {
+  return {
+    id: record.id,
+    definition: record.definitionName === null ? null : { name: record.definitionName, version: record.definitionVersion },
+    inline: record.spec !== null,
+    type: record.type,
+    status: record.status,
+    input: record.input,
+    deadlineAt: record.deadlineAt === null ? null : new Date(record.deadlineAt).toISOString(),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    finishedAt: record.finishedAt,
+    steps: record.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      phase: s.phase,
+      attempts: s.attempt,
+      nextAttemptAt: s.dueAt === null ? null : new Date(s.dueAt).toISOString(),
+      output: s.output,
+      lastError: s.lastError,
+    })),
+  };
+}
+
+export function presentSummary(summary: TransactionSummary) {
+  return {
+    id: summary.id,
+    definition: summary.definitionName === null ? null : { name: summary.definitionName, version: summary.definitionVersion },
+    type: summary.type,
+    status: summary.status,
+    createdAt: summary.createdAt,
+    updatedAt: summary.updatedAt,
+  };
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { NAME_PATTERN } from '@accord/core';
+import { EngineError } from '@accord/engine';
+
+export const IDEMPOTENCY_KEY = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const StartBodySchema = z
+  .object({
+    definition: z.string().regex(NAME_PATTERN, 'must be a definition name').optional(),
+    version: z.number().int().min(1).max(2_147_483_647).optional(),
+    spec: z.record(z.string(), z.unknown()).optional(),
+    input: z.unknown().optional(),
+    idempotencyKey: IDEMPOTENCY_KEY.optional(),
+  })
+  .strict()
+  .refine((b) => (b.definition === undefined) !== (b.spec === undefined), {
+    message: 'give exactly one of "definition" or "spec"',
+    path: ['definition'],
+  })
+  .refine((b) => b.version === undefined || b.definition !== undefined, {
+    message: '"version" goes with "definition"',
+    path: ['version'],
+  });
+
+export const STATUSES = [
+  'RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'RESOLVED', 'STUCK',
+  'TRYING', 'CONFIRMING', 'CANCELLING', 'CONFIRMED', 'CANCELLED',
+] as const;
+
+export const ListQuerySchema = z
+  .object({
+    status: z.enum(STATUSES).optional(),
+    definition: z.string().regex(NAME_PATTERN, 'must be a definition name').optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+export const WaitQuerySchema = z.object({ waitMs: z.coerce.number().int().min(0).max(3_600_000).optional() }).strict();
+
+export const ResolveBodySchema = z.object({ note: z.string().min(1).max(4096) }).strict();
+
+export const RetryBodySchema = z.object({ note: z.string().max(4096).optional() }).strict();
+
+export const BulkRetryBodySchema = z
+  .object({
+    status: z.literal('STUCK'),
+    definition: z.string().regex(NAME_PATTERN).optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+    note: z.string().max(4096).optional(),
+  })
+  .strict();
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Parses or throws a 400 with one detail per problem. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new EngineError(
+    'VALIDATION_FAILED',
+    `invalid ${where}`,
+    result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
+}
+
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && UUID.test(id)) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new EngineError('VALIDATION_FAILED', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+}
