@@ -1,0 +1,69 @@
+import { classify, describeOutcome, parseRetryAfter } from './outcome.classify';
+
+describe(classify.name, () => {
+  it.each([200, 201, 202, 204, 299])('treats %i as done, with the body as output', (status) => {
+    expect(classify({ kind: 'response', status, body: { id: 1 } })).toEqual({ type: 'ok', output: { id: 1 } });
+  });
+
+  it('gives a 2xx without a body a null output', () => {
+    expect(classify({ kind: 'response', status: 204 })).toEqual({ type: 'ok', output: null });
+  });
+
+  it.each([409, 422])('treats %i as a business refusal', (status) => {
+    expect(classify({ kind: 'response', status, body: { error: 'no stock' } })).toEqual({ type: 'refused', status });
+  });
+
+  it.each([408, 425, 429, 500, 502, 503, 504, 599])('retries %i and passes Retry-After on', (status) => {
+    expect(classify({ kind: 'response', status, retryAfterMs: 1500 })).toEqual({ type: 'retry', retryAfterMs: 1500 });
+    expect(classify({ kind: 'response', status })).toMatchObject({ type: 'retry' });
+  });
+
+  it.each([400, 401, 403, 404, 405, 410, 411, 413, 415, 418, 421, 426, 428, 431, 451, 499])('treats %i as misconfigured', (status) => {
+    expect(classify({ kind: 'response', status })).toEqual({ type: 'misconfigured', status });
+  });
+
+  it('classifies every 4xx according to the contract table', () => {
+    for (let status = 400; status < 500; status++) {
+      const expected = status === 409 || status === 422 ? 'refused' : [408, 425, 429].includes(status) ? 'retry' : 'misconfigured';
+      expect([status, classify({ kind: 'response', status }).type]).toEqual([status, expected]);
+    }
+    for (let status = 500; status < 600; status++) expect(classify({ kind: 'response', status }).type).toBe('retry');
+  });
+
+  it('retries timeouts and connection errors', () => {
+    expect(classify({ kind: 'timeout' })).toEqual({ type: 'retry' });
+    expect(classify({ kind: 'network', message: 'ECONNREFUSED' })).toEqual({ type: 'retry' });
+  });
+});
+
+describe(parseRetryAfter.name, () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+
+  it('reads delay-seconds', () => {
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+  });
+
+  it('reads an HTTP date relative to now', () => {
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
+  });
+
+  it('never returns a negative delay for a date in the past', () => {
+    expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
+  });
+
+  it('ignores a missing or unparseable header', () => {
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe(describeOutcome.name, () => {
+  it('describes failures and not successes', () => {
+    expect(describeOutcome({ type: 'ok', output: null })).toBeNull();
+    expect(describeOutcome({ type: 'refused', status: 409 })).toMatch(/409/);
+    expect(describeOutcome({ type: 'misconfigured', status: 404 })).toMatch(/404/);
+    expect(describeOutcome({ type: 'retry' })).toEqual(expect.any(String));
+  });
+});
