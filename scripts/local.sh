@@ -20,7 +20,6 @@ cat <<MSG
 
   Accord is starting on ${base}
     API docs : ${base}/docs
-    console  : ${base}/console
     health   : ${base}/health/ready   (liveness: ${base}/health/live)
     Postgres : ${DATABASE_URL}
     Redis    : ${REDIS_URL}
