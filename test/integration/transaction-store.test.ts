@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { createRedis, queuePrefix, StepQueue, STEP_QUEUE, stepJobId, Sweeper } from '@accord/dispatch';
+import { createDataSource, runMigrations, SweepStore, TransactionStore, type StepWrite } from '@accord/persistence';
+import { createTestDatabase, queuePrefixFor, redisUrl } from '../support/test-env';
+
+const step = (name: string, over: Partial<StepWrite> = {}): StepWrite => ({
+  name,
+  status: 'RUNNING',
+  phase: 'action',
+  attempt: 1,
+  attemptBase: 0,
+  dueAt: Date.now() - 60_000,
+  mayHaveApplied: false,
+  input: { n: 1 },
+  output: null,
+  lastError: null,
+  leaseMs: 5000,
+  ...over,
+});
+
+describe(TransactionStore.name, () => {
+  let db: DataSource;
+  let store: TransactionStore;
+
+  const insert = async (steps: StepWrite[]) => {
+    const id = randomUUID();
+    await store.insert({
+      id, namespace: 'default', definitionName: null, definitionVersion: null,
+      spec: { type: 'saga', steps: [] }, type: 'saga', status: 'RUNNING', direction: 'forward',
+      input: {}, deadlineAt: null, traceparent: null, steps, idempotency: null,
+    });
+    return id;
+  };
+
+  const transition = (id: string, expectedVersion: number, steps: StepWrite[]) => ({
+    id, expectedVersion, status: 'RUNNING', direction: 'forward', pivotPassed: false, finished: false, notify: false,
+    steps, attempt: null, audit: null,
+  });
+
+  beforeAll(async () => {
+    db = createDataSource({ url: await createTestDatabase('store'), poolSize: 10 });
+    await db.initialize();
+    await runMigrations(db);
+    store = new TransactionStore(db);
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  it('lets exactly one of many concurrent transitions from the same version commit', async () => {
+    const id = await insert([step('a'), step('b')]);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.commit(transition(id, 0, [step(i % 2 ? 'a' : 'b', { status: 'SUCCEEDED', dueAt: null, output: { i } })]))),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const record = await store.load(id);
+    expect(record!.version).toBe(1);
+    expect(record!.steps.filter((s) => s.status === 'SUCCEEDED')).toHaveLength(1);
+  });
+
+  it('grants a claim once while its lease lives, and bumps the fencing token on every claim', async () => {
+    const id = await insert([step('a', { leaseMs: 200 })]);
+    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim(id, 'a', 'action', 1)));
+    const granted = claims.filter((c) => c !== null);
+    expect(granted).toHaveLength(1);
+    expect(granted[0]!.claim).toBe(1);
+    expect(granted[0]!.input).toEqual({ n: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await store.claim(id, 'a', 'action', 1))!.claim).toBe(2);
+    expect(await store.claim(id, 'a', 'action', 2)).toBeNull();
+  });
+
+  it('clears the lease when a transition moves the step to another call', async () => {
+    const id = await insert([step('a')]);
+    await store.claim(id, 'a', 'action', 1);
+    expect((await store.load(id))!.steps[0].leaseUntil).not.toBeNull();
+    expect(await store.commit(transition(id, 0, [step('a', { attempt: 2 })]))).toBe(true);
+    expect((await store.load(id))!.steps[0].leaseUntil).toBeNull();
+    expect(await store.claim(id, 'a', 'action', 2)).not.toBeNull();
+  });
+
+  it('re-creates the job of every owed call from Postgres after Redis lost it (sweeper)', async () => {
+    const prefix = queuePrefixFor('sweeper');
+    const redis = createRedis(redisUrl());
+    const queue = new StepQueue(redis, prefix);
+    const inspect = new Queue(STEP_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
+    const owed = await insert([step('a'), step('b', { status: 'PENDING', phase: null, attempt: 0, dueAt: null })]);
+    const leased = await insert([step('a')]);
+    await store.claim(leased, 'a', 'action', 1);
+    const deadlines: string[] = [];
+    const sweeper = new Sweeper(new SweepStore(db), queue, {
+      intervalMs: 1000,
+      graceMs: 0,
+      onDeadline: async (id) => void deadlines.push(id),
+      onError: (error) => {
+        throw error;
+      },
+    });
+    try {
+      const report = await sweeper.sweepOnce();
+      expect(report.requeued).toBeGreaterThanOrEqual(1);
+      const ids = (await inspect.getJobs(['wait', 'delayed', 'prioritized'])).map((j) => j.id);
+      expect(ids).toContain(stepJobId({ t: owed, s: 'a', p: 'action', a: 1 }));
+      expect(ids).not.toContain(stepJobId({ t: owed, s: 'b', p: 'action', a: 1 }));
+      expect(ids.filter((j) => j?.startsWith(leased))).toEqual([]);
+      const before = await inspect.count();
+      await sweeper.sweepOnce();
+      expect(await inspect.count()).toBe(before);
+    } finally {
+      await inspect.obliterate({ force: true });
+      await inspect.close();
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
