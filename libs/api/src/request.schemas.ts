@@ -71,11 +71,20 @@ export function encodeCursor(createdAt: string, id: string): string {
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && UUID.test(id)) {
+    // Only what encodeCursor writes (an ISO instant): other strings Date.parse
+    // accepts ("1", "May 5", year 275760) are not timestamps Postgres takes.
+    if (typeof createdAt === 'string' && isIsoInstant(createdAt) && typeof id === 'string' && UUID.test(id)) {
       return { createdAt, id };
     }
   } catch {
     // fall through to the 400 below
   }
   throw new EngineError('VALIDATION_FAILED', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ` from year 1 to 9999, a real date (round trip). */
+function isIsoInstant(text: string): boolean {
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/.test(text) || text.startsWith('0000')) return false;
+  const time = Date.parse(text);
+  return !Number.isNaN(time) && new Date(time).toISOString() === text;
 }

@@ -1,2 +1,1 @@
 export * from './config.schema';
-export * from './config.token';

@@ -33,10 +33,6 @@ export class StepQueue {
     );
   }
 
-  async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-  }
-
   async close(): Promise<void> {
     await this.queue.close();
   }

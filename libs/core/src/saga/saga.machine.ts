@@ -3,7 +3,7 @@ import type { Plan, PlannedStep } from '../definition/plan';
 import type { CallCommand, Clock, Decision, MachineEvent } from '../machine.types';
 import type { Phase } from '../phase';
 import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
-import { backoffDelay } from '../retry/retry.policy';
+import { backoffDelay, budgetLeft } from '../retry/retry.policy';
 import { renderTemplate } from '../template/template.render';
 import { SAGA_STATUS, STEP_STATUS, type SagaState, type StepState } from './saga.state';
 
@@ -145,7 +145,7 @@ class Draft {
 
   private scheduleRetry(step: StepState, planned: PlannedStep, retryAfterMs?: number): boolean {
     const used = step.attempt - step.attemptBase;
-    if (used >= planned.retry.maxAttempts) return false;
+    if (!budgetLeft(planned.retry, used)) return false;
     const delay = backoffDelay(planned.retry, used, this.clock.random(), retryAfterMs);
     this.schedule(step, step.phase!, step.attempt + 1, this.clock.now + delay);
     return true;
