@@ -107,7 +107,7 @@ describe('saga transactions, end to end', () => {
     const tx = await run(saga('later', ['a']));
     expect(tx.status).toBe('COMPLETED');
     const [first, second] = await calls(participant.url, '/later/a');
-    expect(second.receivedAt - first.respondedAt).toBeGreaterThanOrEqual(900);
+    expect(second.receivedAt - first.respondedAt!).toBeGreaterThanOrEqual(900);
   });
 
   it('runs independent branches of a DAG in parallel and joins them', async () => {
@@ -127,9 +127,9 @@ describe('saga transactions, end to end', () => {
     expect(tx.status).toBe('COMPLETED');
     const byPath = Object.fromEntries((await calls(participant.url)).filter((c) => c.path.startsWith('/dag/')).map((c) => [c.path, c]));
     const [left, right, join] = [byPath['/dag/left'], byPath['/dag/right'], byPath['/dag/join']];
-    expect(left.receivedAt).toBeLessThan(right.respondedAt);
-    expect(right.receivedAt).toBeLessThan(left.respondedAt);
-    expect(join.receivedAt).toBeGreaterThanOrEqual(Math.max(left.respondedAt, right.respondedAt));
+    expect(left.receivedAt).toBeLessThan(right.respondedAt!);
+    expect(right.receivedAt).toBeLessThan(left.respondedAt!);
+    expect(join.receivedAt).toBeGreaterThanOrEqual(Math.max(left.respondedAt!, right.respondedAt!));
   });
 
   it("passes one step's output into the next step's input through templates", async () => {
