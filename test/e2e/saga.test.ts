@@ -150,7 +150,7 @@ describe('saga transactions, end to end', () => {
     expect(tx.status).toBe('COMPLETED');
     expect(tx.steps[0].output).toEqual({ id: 'r-77', items: [1, 2] });
     const [charge] = await calls(participant.url, '/data/charge');
-    expect(charge.body.input).toEqual({ amount: 42, reservation: 'r-77', note: 'order o-1', tx: tx.id });
+    expect((charge.body as { input: unknown }).input).toEqual({ amount: 42, reservation: 'r-77', note: 'order o-1', tx: tx.id });
   });
 
   it('starts once per idempotency key, even when the same start races, and refuses the key for another body', async () => {
