@@ -117,6 +117,12 @@ export function sendBarrierResult(res: ServerResponse, result: BarrierResult): v
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (status === 204 || status === 304) {
+    // No body allowed: a content-length would announce bytes that never come.
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
   const payload = JSON.stringify(body) ?? 'null';
   res.writeHead(status, {
     ...headers,
