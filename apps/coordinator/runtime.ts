@@ -42,9 +42,11 @@ export class Runtime {
     readonly logger: Logger,
   ) {
     this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-    this.redis = createRedis(config.REDIS_URL);
+    // Producer side fails fast while Redis is down: a start or a result is
+    // already committed in Postgres, and the sweeper enqueues it later.
+    this.redis = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.workerRedis = createRedis(config.REDIS_URL);
-    this.queue = new StepQueue(this.redis, config.QUEUE_PREFIX);
+    this.queue = new StepQueue(this.redis, config.QUEUE_PREFIX, (error) => logger.warn({ err: error }, 'queue error'));
     this.store = new TransactionStore(this.dataSource);
     this.queries = new TransactionQueryStore(this.dataSource);
     this.definitions = new DefinitionStore(this.dataSource);

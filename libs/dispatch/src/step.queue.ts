@@ -15,22 +15,24 @@ export interface DueCall {
 export class StepQueue {
   private readonly queue: Queue<StepJob>;
 
-  constructor(connection: IORedis, prefix: string) {
+  constructor(connection: IORedis, prefix: string, onError: (error: Error) => void = () => undefined) {
     this.queue = new Queue<StepJob>(STEP_QUEUE, { connection, prefix: queuePrefix(prefix) });
+    this.queue.on('error', onError);
   }
 
   async enqueue(calls: readonly DueCall[], now = Date.now()): Promise<void> {
     if (calls.length === 0) return;
-    await this.queue.addBulk(
-      calls.map((c) => {
-        const data: StepJob = { t: c.transactionId, s: c.step, p: c.phase, a: c.attempt };
-        return {
-          name: c.phase,
-          data,
-          opts: { jobId: stepJobId(data), delay: Math.max(0, c.dueAt - now), removeOnComplete: true, removeOnFail: true },
-        };
-      }),
-    );
+    const jobs = calls.map((c) => {
+      const data: StepJob = { t: c.transactionId, s: c.step, p: c.phase, a: c.attempt };
+      return {
+        name: c.phase,
+        data,
+        opts: { jobId: stepJobId(data), delay: Math.max(0, c.dueAt - now), removeOnComplete: true, removeOnFail: true },
+      };
+    });
+    // One job (the common case of a sequential saga) needs no MULTI/EXEC around it.
+    if (jobs.length === 1) await this.queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+    else await this.queue.addBulk(jobs);
   }
 
   async close(): Promise<void> {
