@@ -62,11 +62,17 @@ export class RunStepAttempt {
       applied: false,
       worker: WORKER_ID,
     };
-    const applied = await this.runner.run(job.t, (record) => {
-      const step = record.steps.find((s) => s.name === job.s);
-      if (!step || step.claim !== claim.claim) return null;
-      return { event: { type: 'result', step: job.s, phase, attempt: job.a, outcome, error: error ?? undefined }, attempt };
-    });
+    // Starts from the transaction as claimed: the commit applies only if its
+    // version is unchanged and this claim is still the step's (rule 4).
+    const applied = await this.runner.run(
+      job.t,
+      (record) => {
+        const step = record.steps.find((s) => s.name === job.s);
+        if (!step || step.claim !== claim.claim) return null;
+        return { event: { type: 'result', step: job.s, phase, attempt: job.a, outcome, error: error ?? undefined }, attempt };
+      },
+      claim.record,
+    );
     if (applied.kind === 'skipped') await this.store.logAttempt(attempt);
   }
 }

@@ -75,8 +75,7 @@ export class StartTransaction {
     }
     this.hooks.transactionStarted(plan.type);
     await this.runner.enqueue(id, decision);
-    const record = await this.store.load(id);
-    return { record: record!, created: true };
+    return { record: inserted, created: true };
   }
 
   private async replay(namespace: string, key: string, requestHash: string): Promise<StartResult | null> {

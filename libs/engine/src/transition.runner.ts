@@ -34,16 +34,27 @@ export class TransitionRunner {
     private readonly hooks: EngineHooks,
   ) {}
 
-  async run(id: string, source: EventSource): Promise<TransitionOutcome> {
+  /** `known`: the transaction as the caller already read it (e.g. with its
+   * claim), tried first instead of a load. Only an applied transition may
+   * rest on it, because the commit's version check proves it current; any
+   * other outcome is decided again from a fresh load. */
+  async run(id: string, source: EventSource, known?: TransactionRecord): Promise<TransitionOutcome> {
+    let preloaded = known ?? null;
     for (let race = 0; race < MAX_RACES; race++) {
-      const record = await this.store.load(id);
+      const fresh = preloaded === null;
+      const record = preloaded ?? (await this.store.load(id));
+      preloaded = null;
       if (!record) return { kind: 'not-found' };
       const input = source(record);
-      if (!input) return { kind: 'skipped', record };
+      if (!input) {
+        if (!fresh) continue;
+        return { kind: 'skipped', record };
+      }
       const plan = await this.plans.resolve(record);
       const before = toSagaState(record);
       const decision = decideSaga(plan, before, input.event, systemClock());
       if (decision.rejected) {
+        if (!fresh) continue;
         if (input.attempt) await this.store.logAttempt({ ...input.attempt, applied: false });
         return { kind: 'rejected', record, decision };
       }

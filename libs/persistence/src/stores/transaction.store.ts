@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Spec, StepState, TransactionType } from '@accord/core';
 import type { AuditEntry } from './audit.store';
@@ -45,12 +46,22 @@ export interface Claim {
   spec: Spec | null;
   traceparent: string | null;
   type: TransactionType;
+  /** The transaction as of the claim. */
+  record: TransactionRecord;
 }
 
 export const TX_NOTIFY_CHANNEL = 'accord_tx';
 
+/** The transaction columns mapTransactionRow reads. Named, not `t.*`: the hot
+ * statements are prepared, and a prepared statement whose result columns
+ * change (a migration adding a column under a running replica) fails. */
+const TX_COLUMNS = ['id', 'namespace', 'definition_name', 'definition_version', 'spec', 'type', 'status', 'direction',
+  'pivot_passed', 'input', 'deadline_at', 'version', 'traceparent', 'created_at', 'updated_at', 'finished_at']
+  .map((c) => `t.${c}`)
+  .join(', ');
+
 const LOAD_SQL = `
-  SELECT t.*, (SELECT json_agg(s ORDER BY s.idx) FROM steps s WHERE s.transaction_id = t.id) AS steps
+  SELECT ${TX_COLUMNS}, (SELECT json_agg(s ORDER BY s.idx) FROM steps s WHERE s.transaction_id = t.id) AS steps
   FROM transactions t WHERE t.id = $1`;
 
 const STEP_RECORD = `x(name text, status text, phase text, attempt int, attempt_base int, due_at timestamptz,
@@ -66,9 +77,17 @@ const IN_FLIGHT = `('RUNNING', 'COMPENSATING', 'TRYING', 'CONFIRMING', 'CANCELLI
 export class TransactionStore {
   constructor(private readonly db: DataSource) {}
 
+  /** The hot path's statements go to the DataSource's pg pool as named
+   * (prepared) statements: each connection parses and plans them once. */
+  private async hot(name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    return (await pool.query({ name: `accord_${name}`, text, values })).rows as Record<string, unknown>[];
+  }
+
   /** Inserts transaction and steps; with an idempotency key, only if the key
-   * is new. Returns false when the key already existed. */
-  async insert(tx: NewTransaction): Promise<boolean> {
+   * is new. Returns the inserted transaction as `load` would (one round trip),
+   * or null when the key already existed. */
+  async insert(tx: NewTransaction): Promise<TransactionRecord | null> {
     const steps = JSON.stringify(tx.steps.map((s, idx) => ({ ...stepJson(s), idx })));
     const values = [
       tx.id, tx.namespace, tx.definitionName, tx.definitionVersion, tx.spec === null ? null : JSON.stringify(tx.spec),
@@ -83,20 +102,20 @@ export class TransactionStore {
         x.input, x.output, x.last_error
       FROM t, jsonb_to_recordset($12::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
         due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
-    if (!tx.idempotency) {
-      const rows = await this.db.query(`WITH t AS (${insertTx} RETURNING id), s AS (${insertSteps} RETURNING 1)
-        SELECT count(*)::int AS n FROM t`, values);
-      return rows[0].n === 1;
-    }
-    const rows = await this.db.query(
-      `WITH k AS (INSERT INTO idempotency_keys (namespace, key, request_hash, transaction_id)
-          VALUES ($2, $13, $14, $1) ON CONFLICT DO NOTHING RETURNING 1),
-        t AS (${insertTx} WHERE EXISTS (SELECT 1 FROM k) RETURNING id),
-        s AS (${insertSteps} RETURNING 1)
-      SELECT count(*)::int AS n FROM t`,
-      [...values, tx.idempotency.key, tx.idempotency.requestHash],
-    );
-    return rows[0].n === 1;
+    // The rows RETURNING gives are the ones written: the same shape as LOAD_SQL.
+    const inserted = `SELECT ${TX_COLUMNS}, (SELECT json_agg(s ORDER BY s.idx) FROM s) AS steps FROM t`;
+    const rows: Record<string, unknown>[] = !tx.idempotency
+      ? await this.hot('insert', `WITH t AS (${insertTx} RETURNING *), s AS (${insertSteps} RETURNING *) ${inserted}`, values)
+      : await this.hot(
+          'insert_idempotent',
+          `WITH k AS (INSERT INTO idempotency_keys (namespace, key, request_hash, transaction_id)
+              VALUES ($2, $13, $14, $1) ON CONFLICT DO NOTHING RETURNING 1),
+            t AS (${insertTx} WHERE EXISTS (SELECT 1 FROM k) RETURNING *),
+            s AS (${insertSteps} RETURNING *)
+          ${inserted}`,
+          [...values, tx.idempotency.key, tx.idempotency.requestHash],
+        );
+    return rows.length === 0 ? null : mapTransactionRow(rows[0]);
   }
 
   async findIdempotencyKey(namespace: string, key: string): Promise<{ requestHash: string; transactionId: string } | null> {
@@ -108,44 +127,57 @@ export class TransactionStore {
   }
 
   async load(id: string): Promise<TransactionRecord | null> {
-    const rows = await this.db.query(LOAD_SQL, [id]);
+    const rows = await this.hot('load', LOAD_SQL, [id]);
     return rows.length === 0 ? null : mapTransactionRow(rows[0]);
   }
 
   /** Claims the owed call (step, phase, attempt) for one worker: bumps the
-   * fencing token and sets the lease. Null when it is not owed or is leased. */
+   * fencing token and sets the lease. Null when it is not owed or is leased.
+   * Also returns the transaction as of the claim (the claimed step as
+   * updated), so the result's transition can start from it. */
   async claim(id: string, step: string, phase: string, attempt: number): Promise<Claim | null> {
-    const rows = await this.db.query(
+    const rows = await this.hot(
+      'claim',
       `WITH c AS (UPDATE steps s SET lease_until = now() + make_interval(secs => s.lease_ms / 1000.0), claim = s.claim + 1
        FROM transactions t
        WHERE s.transaction_id = $1 AND s.name = $2 AND s.phase = $3 AND s.attempt = $4 AND s.due_at IS NOT NULL
          AND (s.lease_until IS NULL OR s.lease_until < now())
          AND t.id = s.transaction_id AND t.status IN ${IN_FLIGHT}
-       RETURNING s.claim, s.input, t.definition_name, t.definition_version, t.spec, t.traceparent, t.type)
-       SELECT * FROM c`,
+       RETURNING s.*)
+       SELECT ${TX_COLUMNS}, c.claim AS claimed, c.input AS step_input,
+         (SELECT json_agg(x ORDER BY x.idx)
+          FROM (SELECT * FROM c UNION ALL SELECT * FROM steps o WHERE o.transaction_id = $1 AND o.name <> $2) x) AS steps
+       FROM c JOIN transactions t ON t.id = c.transaction_id`,
       [id, step, phase, attempt],
     );
     const [row] = rows as Record<string, unknown>[];
     if (!row) return null;
     return {
-      claim: row.claim as number,
-      input: row.input,
+      claim: row.claimed as number,
+      input: row.step_input,
       definitionName: row.definition_name as string | null,
       definitionVersion: row.definition_version as number | null,
       spec: row.spec as Spec | null,
       traceparent: row.traceparent as string | null,
       type: row.type as TransactionType,
+      record: mapTransactionRow(row),
     };
   }
 
   /** Applies a transition if nobody moved the transaction since it was
-   * loaded. False means a lost race: reload and decide again. */
+   * loaded and, when it carries an attempt, the attempt's claim is still the
+   * step's current one. False means a lost race: reload and decide again. */
   async commit(t: Transition): Promise<boolean> {
-    const rows = await this.db.query(
+    const rows = await this.hot(
+      'commit',
       `WITH t AS (
          UPDATE transactions SET status = $3, direction = $4, pivot_passed = $5, version = version + 1, updated_at = now(),
            finished_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
-         WHERE id = $1 AND version = $2 RETURNING id, status),
+         WHERE id = $1 AND version = $2
+           -- rule 4: a call's result moves the machine only while its claim is the step's current one
+           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($8::jsonb) AS f(step text, claim int)
+                           JOIN steps o ON o.transaction_id = $1 AND o.name = f.step WHERE o.claim <> f.claim)
+         RETURNING id, status),
        s AS (
          UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
            due_at = x.due_at, lease_ms = x.lease_ms, may_have_applied = x.may_have_applied, input = x.input,
