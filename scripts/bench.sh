@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm run bench: install if needed, build, then measure sagas/s of the built
+# coordinator against a hand-written baseline (test/bench/run.ts).
+# Postgres and Redis come from scripts/provision.mjs (DATABASE_URL/REDIS_URL,
+# or local ones started on demand). Knobs: BENCH_N, BENCH_WARMUP,
+# BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_WORKER_CONCURRENCY, BENCH_POOL_SIZE,
+# BENCH_COORDINATOR_ENV (see test/bench/run.ts). `--no-build` skips the build.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+accord_cd_root
+accord_ensure_deps
+
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    *) echo "bench: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+if [[ $build == 1 ]]; then npm run build; fi
+
+echo "[accord] bench on $(nproc) cores, node $(node --version)" >&2
+exec node dist/test/bench/run.js
