@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { compileSpec } from '../definition/definition.compile';
 import type { Plan } from '../definition/plan';
-import type { CallCommand, Decision, MachineEvent } from '../machine.types';
+import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
 import type { Outcome } from '../outcome/outcome.classify';
 import type { Phase } from '../phase';
 import { decideSaga } from './saga.machine';
-import { initialSagaState, isTerminal, type SagaState } from './saga.state';
+import { isTerminal } from '../machine/transaction.state';
+import { initialSagaState, type SagaState } from './saga.state';
 
 /**
  * Random plans driven by random schedules: a simulator answers outstanding

@@ -1,10 +1,11 @@
 import { compileSpec } from '../definition/definition.compile';
 import type { Plan } from '../definition/plan';
-import type { CallCommand, Clock, Decision, MachineEvent } from '../machine.types';
+import type { CallCommand, Clock, Decision, MachineEvent } from '../machine/machine.types';
 import type { Outcome } from '../outcome/outcome.classify';
 import type { Phase } from '../phase';
 import { decideSaga } from './saga.machine';
-import { initialSagaState, type SagaState, type StepState } from './saga.state';
+import type { StepState } from '../machine/transaction.state';
+import { initialSagaState, type SagaState } from './saga.state';
 
 // ---- helpers ---------------------------------------------------------------
 

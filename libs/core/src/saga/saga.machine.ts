@@ -1,11 +1,10 @@
-import { ancestorsOf } from '../definition/definition.compile';
-import type { Plan, PlannedStep } from '../definition/plan';
-import type { CallCommand, Clock, Decision, MachineEvent } from '../machine.types';
-import type { Phase } from '../phase';
+import type { Plan } from '../definition/plan';
+import { MachineDraft, type Rejected } from '../machine/machine.draft';
+import type { Clock, Decision, MachineEvent } from '../machine/machine.types';
+import { STEP_STATUS, type StepState } from '../machine/transaction.state';
 import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
-import { backoffDelay, budgetLeft } from '../retry/retry.policy';
-import { renderTemplate } from '../template/template.render';
-import { SAGA_STATUS, STEP_STATUS, type SagaState, type StepState } from './saga.state';
+import type { Phase } from '../phase';
+import { SAGA_STATUS, type SagaState } from './saga.state';
 
 /**
  * The saga state machine: `decide(plan, state, event, clock)` returns the next
@@ -13,32 +12,13 @@ import { SAGA_STATUS, STEP_STATUS, type SagaState, type StepState } from './saga
  * executes the commands.
  */
 export function decideSaga(plan: Plan, state: SagaState, event: MachineEvent, clock: Clock): Decision<SagaState> {
-  const draft = new Draft(plan, state, clock);
+  const draft = new SagaDraft(plan, state, clock);
   const rejection = draft.apply(event);
   if (rejection) return { state, commands: [], rejected: rejection[0], reason: rejection[1] };
   return { state: draft.state, commands: draft.commands };
 }
 
-type Rejected = ['stale' | 'invalid-state', string] | null;
-
-class Draft {
-  readonly state: SagaState;
-  readonly commands: CallCommand[] = [];
-  private readonly planned: Map<string, PlannedStep>;
-  /** Every step that depends on a step, directly or transitively. */
-  private readonly descendants: Map<string, string[]>;
-
-  constructor(
-    plan: Plan,
-    original: SagaState,
-    private readonly clock: Clock,
-  ) {
-    this.state = { ...original, steps: original.steps.map((s) => ({ ...s })) };
-    this.planned = new Map(plan.steps.map((s) => [s.name, s]));
-    const ancestors = new Map(plan.steps.map((s) => [s.name, ancestorsOf(s.name, plan.steps)]));
-    this.descendants = new Map(plan.steps.map((s) => [s.name, plan.steps.filter((d) => ancestors.get(d.name)!.has(s.name)).map((d) => d.name)]));
-  }
-
+class SagaDraft extends MachineDraft<SagaState> {
   apply(event: MachineEvent): Rejected {
     const { status } = this.state;
     switch (event.type) {
@@ -83,32 +63,29 @@ class Draft {
   }
 
   private applyResult(name: string, phase: Phase, attempt: number, outcome: Outcome, error?: string): Rejected {
-    const step = this.state.steps.find((s) => s.name === name);
-    if (!step || step.phase !== phase || step.attempt !== attempt || step.dueAt === null) {
-      return ['stale', 'no such call is outstanding'];
-    }
+    const step = this.outstanding(name, phase, attempt);
+    if (!step) return ['stale', 'no such call is outstanding'];
     if (this.state.status !== SAGA_STATUS.RUNNING && this.state.status !== SAGA_STATUS.COMPENSATING) {
       return ['stale', `the saga is ${this.state.status}`];
     }
     step.dueAt = null;
     step.lastError = outcome.type === 'ok' ? null : (error ?? describeOutcome(outcome));
-    const planned = this.planned.get(name)!;
-    if (phase === 'action') this.actionResult(step, planned, outcome);
-    else this.compensationResult(step, planned, outcome);
+    if (phase === 'action') this.actionResult(step, outcome);
+    else this.closingResult(step, outcome, STEP_STATUS.COMPENSATED);
     return null;
   }
 
-  private actionResult(step: StepState, planned: PlannedStep, outcome: Outcome): void {
+  private actionResult(step: StepState, outcome: Outcome): void {
     switch (outcome.type) {
       case 'ok':
         step.status = STEP_STATUS.SUCCEEDED;
         step.output = outcome.output;
         step.mayHaveApplied = true;
-        if (planned.pivot) this.state.pivotPassed = true;
+        if (this.planned.get(step.name)!.pivot) this.state.pivotPassed = true;
         return;
       case 'retry':
         step.mayHaveApplied = true;
-        if (this.scheduleRetry(step, planned, outcome.retryAfterMs)) return;
+        if (this.scheduleRetry(step, outcome.retryAfterMs)) return;
         step.lastError = `retry budget exhausted: ${step.lastError ?? 'no definite answer'}`;
         return this.actionFailed(step);
       case 'refused':
@@ -124,31 +101,6 @@ class Draft {
     }
     step.status = STEP_STATUS.FAILED;
     this.rollback(`step "${step.name}" failed`);
-  }
-
-  private compensationResult(step: StepState, planned: PlannedStep, outcome: Outcome): void {
-    switch (outcome.type) {
-      case 'ok':
-        step.status = STEP_STATUS.COMPENSATED;
-        return;
-      case 'retry':
-        if (this.scheduleRetry(step, planned, outcome.retryAfterMs)) return;
-        step.lastError = `retry budget exhausted: ${step.lastError ?? 'no definite answer'}`;
-        step.status = STEP_STATUS.STUCK;
-        return;
-      case 'refused':
-      case 'misconfigured':
-        step.status = STEP_STATUS.STUCK;
-        return;
-    }
-  }
-
-  private scheduleRetry(step: StepState, planned: PlannedStep, retryAfterMs?: number): boolean {
-    const used = step.attempt - step.attemptBase;
-    if (!budgetLeft(planned.retry, used)) return false;
-    const delay = backoffDelay(planned.retry, used, this.clock.random(), retryAfterMs);
-    this.schedule(step, step.phase!, step.attempt + 1, this.clock.now + delay);
-    return true;
   }
 
   /** Everything whose action may have applied is compensated; the rest is skipped. */
@@ -181,69 +133,23 @@ class Draft {
   private resume(): void {
     const forward = this.state.direction === 'forward';
     this.state.status = forward ? SAGA_STATUS.RUNNING : SAGA_STATUS.COMPENSATING;
-    for (const step of this.state.steps) {
-      if (step.status !== STEP_STATUS.STUCK) continue;
-      step.status = forward ? STEP_STATUS.RUNNING : STEP_STATUS.COMPENSATING;
-      step.attemptBase = step.attempt;
-      this.schedule(step, step.phase!, step.attempt + 1, this.clock.now);
-    }
+    this.resumeStuck(forward ? STEP_STATUS.RUNNING : STEP_STATUS.COMPENSATING);
   }
 
   /** Schedules what became ready and moves the saga to its next status. */
   private settle(): void {
-    if (this.state.status === SAGA_STATUS.RUNNING) this.settleForward();
-    else if (this.state.status === SAGA_STATUS.COMPENSATING) this.settleBackward();
-  }
-
-  private settleForward(): void {
-    const byName = new Map(this.state.steps.map((s) => [s.name, s]));
-    for (const step of this.state.steps) {
-      if (step.status !== STEP_STATUS.PENDING) continue;
-      const deps = this.planned.get(step.name)!.deps;
-      if (deps.every((d) => byName.get(d)!.status === STEP_STATUS.SUCCEEDED)) {
-        step.status = STEP_STATUS.RUNNING;
-        step.input = this.renderInput(step.name);
-        this.schedule(step, 'action', 1, this.clock.now);
+    if (this.state.status === SAGA_STATUS.RUNNING) {
+      this.startReady(STEP_STATUS.RUNNING, 'action');
+      if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) this.state.status = SAGA_STATUS.COMPLETED;
+      else if (this.nothingScheduled()) this.state.status = SAGA_STATUS.STUCK;
+    } else if (this.state.status === SAGA_STATUS.COMPENSATING) {
+      this.undoReady(STEP_STATUS.COMPENSATING, 'compensation');
+      if (!this.state.steps.some((s) => s.status === STEP_STATUS.COMPENSATING)) {
+        const stuck = this.state.steps.some((s) => s.status === STEP_STATUS.STUCK);
+        this.state.status = stuck ? SAGA_STATUS.STUCK : SAGA_STATUS.COMPENSATED;
+      } else if (this.nothingScheduled()) {
+        this.state.status = SAGA_STATUS.STUCK;
       }
     }
-    if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) this.state.status = SAGA_STATUS.COMPLETED;
-    else if (!this.state.steps.some((s) => s.dueAt !== null)) this.state.status = SAGA_STATUS.STUCK;
-  }
-
-  private settleBackward(): void {
-    const byName = new Map(this.state.steps.map((s) => [s.name, s]));
-    for (const step of this.state.steps) {
-      if (step.status !== STEP_STATUS.COMPENSATING || step.dueAt !== null || step.phase === 'compensation') continue;
-      // Reverse dependency order, transitively: a -> b (no compensation) -> c
-      // must still undo c before a.
-      const blocked = this.descendants.get(step.name)!.some((d) => {
-        const status = byName.get(d)!.status;
-        return status === STEP_STATUS.COMPENSATING || status === STEP_STATUS.STUCK;
-      });
-      if (!blocked) this.schedule(step, 'compensation', 1, this.clock.now);
-    }
-    if (!this.state.steps.some((s) => s.status === STEP_STATUS.COMPENSATING)) {
-      const stuck = this.state.steps.some((s) => s.status === STEP_STATUS.STUCK);
-      this.state.status = stuck ? SAGA_STATUS.STUCK : SAGA_STATUS.COMPENSATED;
-    } else if (!this.state.steps.some((s) => s.dueAt !== null)) {
-      this.state.status = SAGA_STATUS.STUCK;
-    }
-  }
-
-  private schedule(step: StepState, phase: Phase, attempt: number, dueAt: number): void {
-    step.phase = phase;
-    step.attempt = attempt;
-    if (attempt === 1) step.attemptBase = 0;
-    step.dueAt = dueAt;
-    this.commands.push({ type: 'call', step: step.name, phase, attempt, dueAt });
-  }
-
-  private renderInput(name: string): unknown {
-    const template = this.planned.get(name)!.input;
-    if (template === undefined) return this.state.input;
-    const outputs = Object.fromEntries(
-      this.state.steps.filter((s) => s.status === STEP_STATUS.SUCCEEDED).map((s) => [s.name, s.output]),
-    );
-    return renderTemplate(template, { transactionId: this.state.id, input: this.state.input, outputs });
   }
 }

@@ -1,0 +1,173 @@
+import type { Plan } from '../definition/plan';
+import { MachineDraft, type Rejected } from '../machine/machine.draft';
+import type { Clock, Decision, MachineEvent } from '../machine/machine.types';
+import { STEP_STATUS, type StepState } from '../machine/transaction.state';
+import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
+import type { Phase } from '../phase';
+import { TCC_STATUS, type TccState } from './tcc.state';
+
+/**
+ * The TCC state machine. Tries run in parallel (or in `dependsOn` order);
+ * when every try succeeded the decision is confirm, otherwise cancel. The
+ * decision is part of the state the shell commits before any phase-two call
+ * is enqueued, and nothing flips it afterwards. Pure, like the saga machine.
+ */
+export function decideTcc(plan: Plan, state: TccState, event: MachineEvent, clock: Clock): Decision<TccState> {
+  const draft = new TccDraft(plan, state, clock);
+  const rejection = draft.apply(event);
+  if (rejection) return { state, commands: [], rejected: rejection[0], reason: rejection[1] };
+  return { state: draft.state, commands: draft.commands };
+}
+
+class TccDraft extends MachineDraft<TccState> {
+  apply(event: MachineEvent): Rejected {
+    const { status } = this.state;
+    switch (event.type) {
+      case 'start':
+        if (status !== TCC_STATUS.TRYING || this.state.steps.some((s) => s.status !== STEP_STATUS.PENDING)) {
+          return ['invalid-state', 'already started'];
+        }
+        break;
+      case 'result': {
+        const rejected = this.applyResult(event.step, event.phase, event.attempt, event.outcome, event.error);
+        if (rejected) return rejected;
+        break;
+      }
+      case 'deadline':
+        if (status !== TCC_STATUS.TRYING || this.state.deadlineAt === null) return ['invalid-state', 'the deadline no longer applies'];
+        if (this.clock.now < this.state.deadlineAt) return ['stale', 'the deadline has not passed'];
+        this.cancel('deadline passed');
+        break;
+      case 'abort':
+        if (status === TCC_STATUS.CANCELLING) return null;
+        if (status !== TCC_STATUS.TRYING) return ['invalid-state', `a ${status} TCC transaction cannot be aborted`];
+        this.cancel(event.reason ?? 'aborted');
+        break;
+      case 'retry':
+        if (status !== TCC_STATUS.STUCK) return ['invalid-state', `only a STUCK transaction can be retried (it is ${status})`];
+        this.resume();
+        break;
+      case 'resolve':
+        if (status !== TCC_STATUS.STUCK) return ['invalid-state', `only a STUCK transaction can be resolved (it is ${status})`];
+        this.state.status = TCC_STATUS.RESOLVED;
+        for (const step of this.state.steps) step.dueAt = null;
+        return null;
+      default:
+        return ['invalid-state', `unknown event type "${(event as { type?: unknown }).type}"`];
+    }
+    this.settle();
+    return null;
+  }
+
+  private applyResult(name: string, phase: Phase, attempt: number, outcome: Outcome, error?: string): Rejected {
+    const step = this.outstanding(name, phase, attempt);
+    if (!step) return ['stale', 'no such call is outstanding'];
+    const { status } = this.state;
+    if (status !== TCC_STATUS.TRYING && status !== TCC_STATUS.CONFIRMING && status !== TCC_STATUS.CANCELLING) {
+      return ['stale', `the transaction is ${status}`];
+    }
+    step.dueAt = null;
+    step.lastError = outcome.type === 'ok' ? null : (error ?? describeOutcome(outcome));
+    switch (phase) {
+      case 'try':
+        this.tryResult(step, outcome);
+        break;
+      case 'confirm':
+        this.closingResult(step, outcome, STEP_STATUS.CONFIRMED);
+        break;
+      default:
+        this.closingResult(step, outcome, STEP_STATUS.CANCELLED);
+    }
+    return null;
+  }
+
+  private tryResult(step: StepState, outcome: Outcome): void {
+    switch (outcome.type) {
+      case 'ok':
+        step.status = STEP_STATUS.SUCCEEDED;
+        step.output = outcome.output;
+        step.mayHaveApplied = true;
+        return;
+      case 'retry':
+        step.mayHaveApplied = true;
+        if (this.scheduleRetry(step, outcome.retryAfterMs)) return;
+        step.lastError = `retry budget exhausted: ${step.lastError ?? 'no definite answer'}`;
+        break;
+      case 'refused':
+      case 'misconfigured':
+        break;
+    }
+    step.status = STEP_STATUS.FAILED;
+    this.cancel(`branch "${step.name}" failed to try`);
+  }
+
+  /** The cancel decision: every branch whose try was sent gets a cancel (the
+   * participant's barrier turns one for a try that never arrived into a null
+   * cancel); branches never tried are skipped. */
+  private cancel(reason: string): void {
+    this.decide('backward', TCC_STATUS.CANCELLING);
+    for (const step of this.state.steps) {
+      switch (step.status) {
+        case STEP_STATUS.PENDING:
+          step.status = STEP_STATUS.SKIPPED;
+          break;
+        case STEP_STATUS.TRYING:
+          step.mayHaveApplied = true;
+          step.dueAt = null;
+          step.lastError = reason;
+          step.status = STEP_STATUS.CANCELLING;
+          break;
+        case STEP_STATUS.SUCCEEDED:
+        case STEP_STATUS.FAILED:
+          step.status = STEP_STATUS.CANCELLING;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private confirm(): void {
+    this.decide('forward', TCC_STATUS.CONFIRMING);
+    for (const step of this.state.steps) {
+      step.status = STEP_STATUS.CONFIRMING;
+      this.schedule(step, 'confirm', 1, this.clock.now);
+    }
+  }
+
+  private decide(direction: 'forward' | 'backward', status: TccState['status']): void {
+    this.state.pivotPassed = true;
+    this.state.direction = direction;
+    this.state.status = status;
+  }
+
+  private resume(): void {
+    const confirming = this.state.direction === 'forward';
+    this.state.status = confirming ? TCC_STATUS.CONFIRMING : TCC_STATUS.CANCELLING;
+    this.resumeStuck(confirming ? STEP_STATUS.CONFIRMING : STEP_STATUS.CANCELLING);
+  }
+
+  private settle(): void {
+    switch (this.state.status) {
+      case TCC_STATUS.TRYING:
+        this.startReady(STEP_STATUS.TRYING, 'try');
+        if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) this.confirm();
+        return;
+      case TCC_STATUS.CONFIRMING:
+        if (this.state.steps.every((s) => s.status === STEP_STATUS.CONFIRMED)) this.state.status = TCC_STATUS.CONFIRMED;
+        else if (this.nothingScheduled()) this.state.status = TCC_STATUS.STUCK;
+        return;
+      case TCC_STATUS.CANCELLING:
+        this.undoReady(STEP_STATUS.CANCELLING, 'cancel');
+        if (!this.state.steps.some((s) => s.status === STEP_STATUS.CANCELLING)) {
+          const stuck = this.state.steps.some((s) => s.status === STEP_STATUS.STUCK);
+          this.state.status = stuck ? TCC_STATUS.STUCK : TCC_STATUS.CANCELLED;
+        } else if (this.nothingScheduled()) {
+          this.state.status = TCC_STATUS.STUCK;
+        }
+        return;
+      default:
+        return;
+    }
+  }
+}
