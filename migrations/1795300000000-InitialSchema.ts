@@ -19,8 +19,9 @@ export class InitialSchema1795300000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "transactions_list_idx" ON "transactions" ("created_at", "id")`);
     await q.query(`CREATE INDEX "transactions_status_idx" ON "transactions" ("status", "created_at")`);
     await q.query(`CREATE INDEX "transactions_definition_idx" ON "transactions" ("definition_name", "created_at")`);
-    // The sweeper's deadline scan only ever looks at running transactions.
-    await q.query(`CREATE INDEX "transactions_deadline_idx" ON "transactions" ("deadline_at") WHERE status = 'RUNNING' AND deadline_at IS NOT NULL`);
+    // The sweeper's deadline scan only looks at sagas still running and TCC
+    // transactions still trying: after that the deadline no longer applies.
+    await q.query(`CREATE INDEX "transactions_deadline_idx" ON "transactions" ("deadline_at") WHERE status IN ('RUNNING', 'TRYING') AND deadline_at IS NOT NULL`);
 
     // Per-step state. A non-null `due_at` means "a call of (phase, attempt) is
     // owed"; `lease_until` + `claim` fence the worker making it.

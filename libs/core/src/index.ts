@@ -11,3 +11,4 @@ export * from './saga/saga.state';
 export * from './saga/saga.machine';
 export * from './tcc/tcc.state';
 export * from './tcc/tcc.machine';
+export * from './machine/decide';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileSpec, decideSaga, initialSagaState, type Plan, type Spec } from '@accord/core';
+import { compileSpec, decide, initialStateFor, type Plan, type Spec } from '@accord/core';
 import { canonicalJson, sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
@@ -46,13 +46,8 @@ export class StartTransaction {
     }
     const clock = systemClock();
     const id = randomUUID();
-    const initial = initialSagaState(
-      id,
-      cmd.input ?? null,
-      plan.steps.map((s) => s.name),
-      plan.timeoutMs === null ? null : clock.now + plan.timeoutMs,
-    );
-    const decision = decideSaga(plan, initial, { type: 'start' }, clock);
+    const initial = initialStateFor(plan, id, cmd.input ?? null, clock.now);
+    const decision = decide(plan, initial, { type: 'start' }, clock);
     const inserted = await this.store.insert({
       id,
       namespace: cmd.namespace,
@@ -113,7 +108,6 @@ export class StartTransaction {
       definitionName = record.name;
       definitionVersion = record.version;
     }
-    if (plan.type !== 'saga') throw new EngineError('UNSUPPORTED_TYPE', `starting "${plan.type}" transactions is not supported yet`);
     const messaging = plan.steps.find((s) => Object.values(s.endpoints).some((e) => e && !('url' in e)));
     if (messaging) {
       throw new EngineError('UNSUPPORTED_TYPE', `step "${messaging.name}" uses a message transport, which is not supported yet`);

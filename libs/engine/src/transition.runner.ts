@@ -1,5 +1,5 @@
-import { decideSaga, isTerminal, SAGA_STATUS, type Decision, type MachineEvent, type SagaState } from '@accord/core';
-import { toSagaState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
+import { decide, isTerminal, type Decision, type MachineEvent, type TransactionState } from '@accord/core';
+import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
 import { systemClock } from './clock';
 import type { EngineHooks } from './engine.hooks';
@@ -15,8 +15,8 @@ export type EventSource = (
 export type TransitionOutcome =
   | { kind: 'not-found' }
   | { kind: 'skipped'; record: TransactionRecord }
-  | { kind: 'rejected'; record: TransactionRecord; decision: Decision<SagaState> }
-  | { kind: 'applied'; record: TransactionRecord; decision: Decision<SagaState> };
+  | { kind: 'rejected'; record: TransactionRecord; decision: Decision<TransactionState> }
+  | { kind: 'applied'; record: TransactionRecord; decision: Decision<TransactionState> };
 
 const MAX_RACES = 50;
 
@@ -51,8 +51,8 @@ export class TransitionRunner {
         return { kind: 'skipped', record };
       }
       const plan = await this.plans.resolve(record);
-      const before = toSagaState(record);
-      const decision = decideSaga(plan, before, input.event, systemClock());
+      const before = toTransactionState(record);
+      const decision = decide(plan, before, input.event, systemClock());
       if (decision.rejected) {
         if (!fresh) continue;
         if (input.attempt) await this.store.logAttempt({ ...input.attempt, applied: false });
@@ -67,7 +67,7 @@ export class TransitionRunner {
         direction: after.direction,
         pivotPassed: after.pivotPassed,
         finished: isTerminal(after.status),
-        notify: changedStatus && (isTerminal(after.status) || after.status === SAGA_STATUS.STUCK),
+        notify: changedStatus && (isTerminal(after.status) || after.status === 'STUCK'),
         steps: stepWrites(plan, before.steps, after.steps, this.leaseMarginMs),
         attempt: input.attempt ? { ...input.attempt, applied: true } : null,
         audit: input.audit ?? null,
@@ -80,7 +80,7 @@ export class TransitionRunner {
     throw new Error(`transaction ${id}: gave up after ${MAX_RACES} lost races`);
   }
 
-  async enqueue(id: string, decision: Pick<Decision<SagaState>, 'commands'>): Promise<void> {
+  async enqueue(id: string, decision: Pick<Decision<TransactionState>, 'commands'>): Promise<void> {
     if (decision.commands.length === 0) return;
     try {
       await this.queue.enqueue(decision.commands.map((c) => ({ transactionId: id, ...c })));

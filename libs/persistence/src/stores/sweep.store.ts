@@ -33,7 +33,7 @@ export class SweepStore {
 
   async overdueDeadlines(limit: number): Promise<string[]> {
     const rows = await this.db.query(
-      `SELECT id FROM transactions WHERE status = 'RUNNING' AND deadline_at IS NOT NULL AND deadline_at <= now()
+      `SELECT id FROM transactions WHERE status IN ('RUNNING', 'TRYING') AND deadline_at IS NOT NULL AND deadline_at <= now()
          AND NOT pivot_passed
        ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],

@@ -1,4 +1,4 @@
-import type { Phase, SagaState, Spec, StepState, TransactionType } from '@accord/core';
+import type { Phase, Spec, StepState, TransactionState, TransactionType } from '@accord/core';
 
 export interface StepRecord extends StepState {
   claim: number;
@@ -27,10 +27,10 @@ export interface TransactionRecord {
   steps: StepRecord[];
 }
 
-export function toSagaState(record: TransactionRecord): SagaState {
+export function toTransactionState(record: TransactionRecord): TransactionState {
   return {
     id: record.id,
-    status: record.status as SagaState['status'],
+    status: record.status,
     direction: record.direction,
     pivotPassed: record.pivotPassed,
     deadlineAt: record.deadlineAt,
