@@ -115,6 +115,12 @@ export abstract class MachineDraft<S extends TransactionState> {
     }
   }
 
+  /** A result that arrives after the deadline finds the transaction still
+   * going forward: it rolls back, whatever the sweeper's timing. */
+  protected deadlinePassed(): boolean {
+    return !this.state.pivotPassed && this.state.deadlineAt !== null && this.clock.now >= this.state.deadlineAt;
+  }
+
   protected nothingScheduled(): boolean {
     return !this.state.steps.some((s) => s.dueAt !== null);
   }

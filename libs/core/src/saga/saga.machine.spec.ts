@@ -440,6 +440,16 @@ describe(decideSaga.name, () => {
       expect(saga.state.status).toBe('STUCK');
     });
 
+    it('rolls back when an action answers after the deadline, before the deadline event arrives', () => {
+      const saga = new Saga(abc(), { deadlineAt: 1_000 });
+      saga.start();
+      saga.answer('a', ok());
+      saga.now = 1_001;
+      expect(names(saga.answer('b', ok()))).toEqual(['b:compensation']);
+      expect(saga.state.status).toBe('COMPENSATING');
+      expect(saga.calls.some((c) => c.step === 'c')).toBe(false);
+    });
+
     it('rejects abort and deadline after the pivot', () => {
       const saga = new Saga(pivotPlan(), { deadlineAt: 1_000 });
       saga.start();

@@ -138,6 +138,7 @@ class SagaDraft extends MachineDraft<SagaState> {
 
   /** Schedules what became ready and moves the saga to its next status. */
   private settle(): void {
+    if (this.state.status === SAGA_STATUS.RUNNING && this.deadlinePassed()) this.rollback('deadline passed');
     if (this.state.status === SAGA_STATUS.RUNNING) {
       this.startReady(STEP_STATUS.RUNNING, 'action');
       if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) this.state.status = SAGA_STATUS.COMPLETED;

@@ -148,6 +148,7 @@ class TccDraft extends MachineDraft<TccState> {
   }
 
   private settle(): void {
+    if (this.state.status === TCC_STATUS.TRYING && this.deadlinePassed()) this.cancel('deadline passed');
     switch (this.state.status) {
       case TCC_STATUS.TRYING:
         this.startReady(STEP_STATUS.TRYING, 'try');
