@@ -12,17 +12,34 @@
  * the retry gets the duplicate). BANK_DELAY_MS (default 0): random delay up
  * to this before each call.
  *
+ * BANK_SIGNING_SECRET (default unset): when set, every participant call must
+ * carry a valid `X-Accord-Signature` made with it (checked on the raw body
+ * before anything else); otherwise 401 and nothing happens.
+ *
  * Participant routes (ParticipantCall, input `{account, amount}`):
- * POST /debit, /debit/undo, /credit, /credit/undo.
+ * - saga: POST /debit, /debit/undo, /credit, /credit/undo; the same under the
+ *   conventional names /debit/action, /debit/compensation, /credit/action,
+ *   /credit/compensation (so `<bank>/debit` is a base URL for the conformance kit);
+ * - TCC: POST /tcc/debit/try (moves `amount` from balance to frozen; 409
+ *   INSUFFICIENT_FUNDS when it is not there), /tcc/debit/confirm (drops the
+ *   frozen amount), /tcc/debit/cancel (unfreezes it), /tcc/credit/try (records
+ *   a pending incoming amount), /tcc/credit/confirm (pending → balance),
+ *   /tcc/credit/cancel (drops the pending amount).
+ * Every applied change appends one `effects` row: `delta` (balance),
+ * `frozenDelta`, `pendingDelta`.
  * Control: POST /_seed `{"accounts": {"a": 1000}}` (resets everything),
- * GET /_accounts → `{accounts, total}`, GET /_effects → effect rows.
+ * GET /_accounts → `{accounts, total, frozen, pending, details}` (`accounts`
+ * and `total` are balances; frozen and pending are summed separately),
+ * GET /_effects → effect rows.
  * Several processes may run against one database (kill/restart tests).
  */
+import { HEADERS } from '@accord/contracts';
 import {
   Barrier,
   BusinessRefusal,
   TransientFailure,
   parseParticipantCall,
+  verifySignature,
   readRequestBody,
   sendBarrierResult,
   sendJson,
@@ -39,6 +56,7 @@ const env = z
     DATABASE_URL: z.string().min(1),
     BANK_FAIL_RATE: z.coerce.number().min(0).max(1).default(0),
     BANK_DELAY_MS: z.coerce.number().int().min(0).default(0),
+    BANK_SIGNING_SECRET: z.string().min(1).optional(),
   })
   .parse(process.env);
 
@@ -58,6 +76,12 @@ CREATE TABLE IF NOT EXISTS effects (
   delta          bigint NOT NULL,
   at             timestamptz NOT NULL DEFAULT now()
 );
+-- TCC: money set aside by a debit try, and incoming money announced by a
+-- credit try; both go back to zero once every transaction is decided.
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS frozen bigint NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS pending bigint NOT NULL DEFAULT 0;
+ALTER TABLE effects ADD COLUMN IF NOT EXISTS frozen_delta bigint NOT NULL DEFAULT 0;
+ALTER TABLE effects ADD COLUMN IF NOT EXISTS pending_delta bigint NOT NULL DEFAULT 0;
 `;
 
 const transferInput = z.object({ account: z.string().min(1), amount: z.number().int().positive() });
@@ -67,24 +91,49 @@ const pool = new Pool({ connectionString: env.DATABASE_URL, max: 10 });
 pool.on('error', (error) => process.stderr.write(`bank-participant: idle connection: ${error.message}\n`));
 const barrier = new Barrier(pool);
 
-/** Debits refuse to overdraw; undos never refuse, even into the red. */
-const routes: Record<string, ParticipantRoute> = {
-  '/debit': (input, context) => move(context, input, -1, true),
-  '/debit/undo': (input, context) => move(context, input, +1, false),
-  '/credit': (input, context) => move(context, input, +1, false),
-  '/credit/undo': (input, context) => move(context, input, -1, false),
+/** Debits (and debit tries) refuse to overdraw; undos, confirms and cancels
+ * never refuse, even into the red. */
+const sagaRoutes: Record<string, ParticipantRoute> = {
+  '/debit': (input, context) => move(context, input, { balance: -1 }, true),
+  '/debit/undo': (input, context) => move(context, input, { balance: +1 }, false),
+  '/credit': (input, context) => move(context, input, { balance: +1 }, false),
+  '/credit/undo': (input, context) => move(context, input, { balance: -1 }, false),
 };
 
-async function move(context: ParticipantContext, input: unknown, sign: 1 | -1, guarded: boolean): Promise<unknown> {
+const routes: Record<string, ParticipantRoute> = {
+  ...sagaRoutes,
+  '/debit/action': sagaRoutes['/debit'],
+  '/debit/compensation': sagaRoutes['/debit/undo'],
+  '/credit/action': sagaRoutes['/credit'],
+  '/credit/compensation': sagaRoutes['/credit/undo'],
+  '/tcc/debit/try': (input, context) => move(context, input, { balance: -1, frozen: +1 }, true),
+  '/tcc/debit/confirm': (input, context) => move(context, input, { frozen: -1 }, false),
+  '/tcc/debit/cancel': (input, context) => move(context, input, { balance: +1, frozen: -1 }, false),
+  '/tcc/credit/try': (input, context) => move(context, input, { pending: +1 }, false),
+  '/tcc/credit/confirm': (input, context) => move(context, input, { balance: +1, pending: -1 }, false),
+  '/tcc/credit/cancel': (input, context) => move(context, input, { pending: -1 }, false),
+};
+
+/** Signs (+1/-1) of the change to each column; the amount is the input's. */
+interface Movement {
+  balance?: 1 | -1;
+  frozen?: 1 | -1;
+  pending?: 1 | -1;
+}
+
+async function move(context: ParticipantContext, input: unknown, movement: Movement, guarded: boolean): Promise<unknown> {
   const parsed = transferInput.safeParse(input);
   if (!parsed.success) throw new BusinessRefusal('input must be {account, amount > 0}', { code: 'INVALID_INPUT' });
   const { account, amount } = parsed.data;
-  const delta = sign * amount;
+  const delta = (movement.balance ?? 0) * amount;
+  const frozenDelta = (movement.frozen ?? 0) * amount;
+  const pendingDelta = (movement.pending ?? 0) * amount;
   const { client, call } = context;
 
-  const updated = await client.query<{ balance: string }>(
-    `UPDATE accounts SET balance = balance + $2 WHERE id = $1 ${guarded ? 'AND balance + $2 >= 0' : ''} RETURNING balance`,
-    [account, delta],
+  const updated = await client.query<{ balance: string; frozen: string; pending: string }>(
+    `UPDATE accounts SET balance = balance + $2, frozen = frozen + $3, pending = pending + $4
+      WHERE id = $1 ${guarded ? 'AND balance + $2 >= 0' : ''} RETURNING balance, frozen, pending`,
+    [account, delta, frozenDelta, pendingDelta],
   );
   const row = updated.rows[0];
   if (!row) {
@@ -92,14 +141,14 @@ async function move(context: ParticipantContext, input: unknown, sign: 1 | -1, g
     if (exists.rowCount === 0) throw new BusinessRefusal(`no account ${account}`, { code: 'UNKNOWN_ACCOUNT' });
     throw new BusinessRefusal(`insufficient funds in ${account}`, { code: 'INSUFFICIENT_FUNDS', details: { amount } });
   }
-  await client.query('INSERT INTO effects (transaction_id, step, phase, account, delta) VALUES ($1, $2, $3, $4, $5)', [
-    call.transactionId,
-    call.step,
-    call.phase,
-    account,
-    delta,
-  ]);
-  return { account, balance: Number(row.balance) };
+  await client.query(
+    `INSERT INTO effects (transaction_id, step, phase, account, delta, frozen_delta, pending_delta)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [call.transactionId, call.step, call.phase, account, delta, frozenDelta, pendingDelta],
+  );
+  // The saga routes answer as they always did; the TCC ones show the reserved amounts too.
+  if (movement.frozen === undefined && movement.pending === undefined) return { account, balance: Number(row.balance) };
+  return { account, balance: Number(row.balance), frozen: Number(row.frozen), pending: Number(row.pending) };
 }
 
 type Fault = 'none' | 'before-commit' | 'lost-answer';
@@ -112,6 +161,12 @@ function rollFault(): Fault {
 
 async function serveCall(req: IncomingMessage, res: ServerResponse, route: ParticipantRoute): Promise<void> {
   const raw = await readRequestBody(req, 1024 * 1024);
+  if (env.BANK_SIGNING_SECRET !== undefined) {
+    const check = verifySignature({ secret: env.BANK_SIGNING_SECRET, header: req.headers[HEADERS.signature], rawBody: raw ?? '' });
+    if (!check.ok) {
+      return sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: `signature ${check.reason}`, details: [] } });
+    }
+  }
   const parsed = parseParticipantCall(raw ?? '', req.headers);
   if (!parsed.ok) return sendJson(res, parsed.status, parsed.body);
   const { call } = parsed;
@@ -150,17 +205,47 @@ async function seed(req: IncomingMessage): Promise<void> {
   }
 }
 
-async function accounts(): Promise<{ accounts: Record<string, number>; total: number }> {
-  const { rows } = await pool.query<{ id: string; balance: string }>('SELECT id, balance FROM accounts ORDER BY id');
-  const balances = Object.fromEntries(rows.map((r) => [r.id, Number(r.balance)]));
-  return { accounts: balances, total: rows.reduce((sum, r) => sum + Number(r.balance), 0) };
+interface AccountsView {
+  /** id → balance */
+  accounts: Record<string, number>;
+  /** Sum of the balances. */
+  total: number;
+  /** Sums of the frozen and pending amounts (TCC reservations). */
+  frozen: number;
+  pending: number;
+  details: Record<string, { balance: number; frozen: number; pending: number }>;
+}
+
+async function accounts(): Promise<AccountsView> {
+  // One statement, so the three sums are of the same snapshot.
+  const { rows } = await pool.query<{ id: string; balance: string; frozen: string; pending: string }>(
+    'SELECT id, balance, frozen, pending FROM accounts ORDER BY id',
+  );
+  const sum = (column: 'balance' | 'frozen' | 'pending') => rows.reduce((total, r) => total + Number(r[column]), 0);
+  return {
+    accounts: Object.fromEntries(rows.map((r) => [r.id, Number(r.balance)])),
+    total: sum('balance'),
+    frozen: sum('frozen'),
+    pending: sum('pending'),
+    details: Object.fromEntries(
+      rows.map((r) => [r.id, { balance: Number(r.balance), frozen: Number(r.frozen), pending: Number(r.pending) }]),
+    ),
+  };
 }
 
 async function effects(): Promise<unknown[]> {
-  const { rows } = await pool.query<{ id: string; delta: string }>(
-    `SELECT id, transaction_id AS "transactionId", step, phase, account, delta, at FROM effects ORDER BY id`,
+  const { rows } = await pool.query<{ id: string; delta: string; frozenDelta: string; pendingDelta: string }>(
+    `SELECT id, transaction_id AS "transactionId", step, phase, account, delta,
+            frozen_delta AS "frozenDelta", pending_delta AS "pendingDelta", at
+       FROM effects ORDER BY id`,
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id), delta: Number(r.delta) }));
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    delta: Number(r.delta),
+    frozenDelta: Number(r.frozenDelta),
+    pendingDelta: Number(r.pendingDelta),
+  }));
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ParticipantCall, Phase } from '@accord/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { BARRIER_ERROR_CODES, refusalBody, type BarrierResult } from './barrier-result';
+import { BARRIER_ERROR_CODES, refusalBody, type BarrierResult, type RefusalBody } from './barrier-result';
 import { BARRIER_DDL, BARRIER_TABLE, type BarrierOutcome } from './barrier-schema';
 import { BusinessRefusal, TransientFailure } from './participant-errors';
 
@@ -133,9 +133,8 @@ export class Barrier {
       }
       // Keep the barrier row, drop whatever the function wrote before refusing.
       await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-      const body = refusalBody(error.code, error.message, error.details);
-      await this.settle(client, key, 'refused', body);
-      return { commit: true, result: { kind: 'refused', status: 409, body } };
+      const body = await this.settle(client, key, 'refused', refusalBody(error.code, error.message, error.details));
+      return { commit: true, result: { kind: 'refused', status: 409, body: body as RefusalBody } };
     }
     // Answer with the stored JSON, so the first answer and a duplicate's are identical.
     const body = await this.settle(client, key, 'ok', output);
