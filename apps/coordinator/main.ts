@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { installJsonBodyParser } from '@accord/api';
+import type { FastifyReply } from 'fastify';
+import { frameworkErrorResponse, installJsonBodyParser } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
@@ -21,7 +22,15 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create<NestFastifyApplication>(
     CoordinatorModule.create(runtime),
-    new FastifyAdapter({ bodyLimit: config.MAX_BODY_BYTES }),
+    // maxParamLength: a definition name may be 128 characters (fastify's default is 100).
+    new FastifyAdapter({
+      bodyLimit: config.MAX_BODY_BYTES,
+      routerOptions: { maxParamLength: 512 },
+      frameworkErrors: (error: { message: string }, _request: unknown, reply: FastifyReply) => {
+        const { status, body } = frameworkErrorResponse(error);
+        void reply.status(status).send(body);
+      },
+    }),
     { logger: ['error', 'warn'], bodyParser: false },
   );
   installJsonBodyParser(app.getHttpAdapter().getInstance());
