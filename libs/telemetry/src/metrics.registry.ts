@@ -30,7 +30,7 @@ export class AccordMetrics {
   readonly stuck: Gauge;
 
   constructor(countStuck: () => Promise<number>) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'accord_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'accord_' });
     this.stuck = new Gauge({
       name: 'accord_transactions_stuck',
       help: 'Transactions waiting for an operator',
