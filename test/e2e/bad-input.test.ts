@@ -423,18 +423,18 @@ describe('bad input', () => {
       [`cursor=${'A'.repeat(600)}`, 'cursor'],
       [`cursor=${forged(['1', UNKNOWN_ID])}`, 'cursor'],
       [`cursor=${forged(['May 5', UNKNOWN_ID])}`, 'cursor'],
-      [`cursor=${forged(['+275760-09-13T00:00:00.000Z', UNKNOWN_ID])}`, 'cursor'],
-      [`cursor=${forged(['0000-01-01T00:00:00.000Z', UNKNOWN_ID])}`, 'cursor'],
-      [`cursor=${forged(['2026-02-30T00:00:00.000Z', UNKNOWN_ID])}`, 'cursor'],
-      [`cursor=${forged(['2026-01-01T00:00:00.000Z', 'not-a-uuid'])}`, 'cursor'],
-      [`cursor=${forged({ createdAt: '2026-01-01T00:00:00.000Z' })}`, 'cursor'],
+      [`cursor=${forged(['+275760-09-13T00:00:00.000000Z', UNKNOWN_ID])}`, 'cursor'],
+      [`cursor=${forged(['0000-01-01T00:00:00.000000Z', UNKNOWN_ID])}`, 'cursor'],
+      [`cursor=${forged(['2026-02-30T00:00:00.000000Z', UNKNOWN_ID])}`, 'cursor'],
+      [`cursor=${forged(['2026-01-01T00:00:00.000000Z', 'not-a-uuid'])}`, 'cursor'],
+      [`cursor=${forged({ createdAt: '2026-01-01T00:00:00.000000Z' })}`, 'cursor'],
       ['sort=asc', ''],
     ])('rejects listing transactions with %s', async (query, path) => {
       expectError(await api.get(`/v1/transactions?${query}`), 400, 'VALIDATION_FAILED', path);
     });
 
     it('pages with a well-formed cursor that matches nothing', async () => {
-      const res = await api.get(`/v1/transactions?cursor=${forged(['2001-01-01T00:00:00.000Z', UNKNOWN_ID])}`);
+      const res = await api.get(`/v1/transactions?cursor=${forged(['2001-01-01T00:00:00.000000Z', UNKNOWN_ID])}`);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ items: [], nextCursor: null });
     });

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { calls, script, startParticipant, type ParticipantProcess } from '../support/participant-process';
 
@@ -218,6 +219,27 @@ describe('saga transactions, end to end', () => {
     expect((await paths('pivot')).filter((p) => p.endsWith('/undo'))).toEqual([]);
     const abort = await api.post(`/v1/transactions/${tx.id}/abort`);
     expect(abort.status).toBe(409);
+  });
+
+  it('pages through transactions created within the same millisecond without skipping any', async () => {
+    const db = new Client({ connectionString: coordinator.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`UPDATE transactions t SET created_at = '2001-01-01T00:00:00Z'::timestamptz + x.n * interval '300 microseconds'
+        FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM transactions ORDER BY id LIMIT 3) x WHERE t.id = x.id`);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await api.get(`/v1/transactions?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.body.items.map((t: { id: string }) => t.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM transactions');
+      expect(new Set(seen).size).toBe(rows[0].n);
+      expect(seen).toHaveLength(rows[0].n);
+    } finally {
+      await db.end();
+    }
   });
 
   it('lists transactions newest first with filters and a cursor', async () => {

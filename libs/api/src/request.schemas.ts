@@ -82,9 +82,11 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
   throw new EngineError('VALIDATION_FAILED', 'invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
 }
 
-/** `YYYY-MM-DDTHH:mm:ss.sssZ` from year 1 to 9999, a real date (round trip). */
+/** `YYYY-MM-DDTHH:mm:ss.ssssssZ` (microseconds, as Postgres keeps them) from
+ * year 1 to 9999, a real date (round trip of its millisecond part). */
 function isIsoInstant(text: string): boolean {
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/.test(text) || text.startsWith('0000')) return false;
-  const time = Date.parse(text);
-  return !Number.isNaN(time) && new Date(time).toISOString() === text;
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$/.test(text) || text.startsWith('0000')) return false;
+  const millis = `${text.slice(0, 23)}Z`;
+  const time = Date.parse(millis);
+  return !Number.isNaN(time) && new Date(time).toISOString() === millis;
 }

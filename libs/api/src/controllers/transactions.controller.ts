@@ -68,7 +68,7 @@ export class TransactionsController {
     });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { items: page.map(presentSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    return { items: page.map(presentSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last.cursorAt, last.id) : null };
   }
 
   @Get(':id')

@@ -15,6 +15,9 @@ export interface TransactionSummary {
   status: string;
   createdAt: string;
   updatedAt: string;
+  /** `created_at` with its microseconds, for the page cursor: milliseconds
+   * alone would skip rows created within the same millisecond. */
+  cursorAt: string;
 }
 
 /** Read side for operators: lists and pages, newest first. */
@@ -30,7 +33,9 @@ export class TransactionQueryStore {
       where.push(`(created_at, id) < ($${params.push(filter.after.createdAt)}::timestamptz, $${params.push(filter.after.id)}::uuid)`);
     }
     const rows = await this.db.query(
-      `SELECT id, definition_name, definition_version, type, status, created_at, updated_at FROM transactions
+      `SELECT id, definition_name, definition_version, type, status, created_at, updated_at,
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+       FROM transactions
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit)}`,
       params,
@@ -43,6 +48,7 @@ export class TransactionQueryStore {
       status: r.status as string,
       createdAt: new Date(r.created_at as string).toISOString(),
       updatedAt: new Date(r.updated_at as string).toISOString(),
+      cursorAt: r.cursor_at as string,
     }));
   }
 
