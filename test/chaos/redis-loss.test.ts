@@ -11,26 +11,13 @@
  * participant (own database, random delays, 10 % injected transient failures).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
+import { accountIds, expectEveryTransferSettledIntact, prepareTransfers, startSeededBank, startWithBlowHalfway } from '../support/chaos.spec-kit';
+import { startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { startRedis, type RedisProcess } from '../support/redis-process';
-import {
-  checkAttemptLogs,
-  countByStatus,
-  findViolations,
-  inFlight,
-  listTransfers,
-  logTail,
-  planTransfers,
-  registerTransfer,
-  startBank,
-  startTransfers,
-  statusCountsInDatabase,
-  waitUntilSettled,
-  type Bank,
-} from '../support/transfers';
+import { inFlight, logTail, statusCountsInDatabase } from '../support/transfers';
 
 const TRANSFERS = 220;
-const ACCOUNTS = Array.from({ length: 20 }, (_, i) => `acct-${String(i).padStart(2, '0')}`);
+const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
 const SETTLE_TIMEOUT_MS = 90_000;
 
@@ -52,22 +39,15 @@ async function run(scenario: Scenario): Promise<void> {
   const { label } = scenario;
   const redis = await startRedis();
   cleanup.push(() => redis.stop());
-  const bank: Bank = await startBank(label, { failRate: 0.1, delayMs: 40 });
+  const { bank, initial } = await startSeededBank(label, ACCOUNTS, BALANCE);
   cleanup.push(() => bank.stop());
-  await bank.seed(Object.fromEntries(ACCOUNTS.map((a) => [a, BALANCE])));
-  const initial = await bank.balances();
 
   const coordinator: CoordinatorProcess = await startCoordinator({ label, env: { REDIS_URL: redis.url } });
   cleanup.push(() => coordinator.kill('SIGKILL'));
-  const api = new Api(coordinator.url);
-  await registerTransfer(api, bank.url);
-
-  const transfers = planTransfers({
+  const { api, transfers } = await prepareTransfers(coordinator, bank.url, {
     count: TRANSFERS,
     accounts: ACCOUNTS,
     balance: BALANCE,
-    hopelessShare: 0.1,
-    maxAmount: 150,
     seed: 7 + label.length,
     keyPrefix: `${label}-${Date.now().toString(36)}`,
   });
@@ -82,55 +62,32 @@ async function run(scenario: Scenario): Promise<void> {
 
   // First blow mid-starts: start requests meet a Redis that is gone and are
   // sent again with the same idempotency key.
-  let first: Promise<void> | null = null;
-  const starts = await startTransfers(api, transfers, {
-    concurrency: 32,
-    retryForMs: 60_000,
-    onAccepted: (accepted) => {
-      if (accepted >= TRANSFERS / 2 && !first) {
-        first = chaos('half-way through the starts', scenario.whenHalfStarted);
-        first.catch(() => undefined); // awaited (and rethrown) below
-      }
-    },
-  });
-  await first;
+  const starts = await startWithBlowHalfway(api, transfers, () => chaos('half-way through the starts', scenario.whenHalfStarted));
   // Second blow once every start is accepted: now delayed retry jobs are lost too.
   await chaos('after the starts', scenario.whenAllStarted);
 
-  const recoveryStarted = Date.now();
-  const ids = [...starts.ids.values()];
-  const { statuses, settled } = await waitUntilSettled(api, ids, SETTLE_TIMEOUT_MS);
-  const recoveryMs = Date.now() - recoveryStarted;
-
-  const alive = coordinator.process.exitCode === null && coordinator.process.signalCode === null;
-  if (!alive) {
-    throw new Error(
-      `the coordinator died (${coordinator.process.signalCode ?? coordinator.process.exitCode}) when Redis went away ` +
-        `instead of reconnecting; its log:\n${logTail(coordinator.logs(), 60)}`,
-    );
-  }
-  const listed = await listTransfers(api);
-  const effects = await bank.effects();
-  const final = await bank.balances();
-  const counts = countByStatus(listed.map((l) => l.status));
-  console.log(
-    `${label}: ${TRANSFERS} transfers; starts created=${starts.created} replayed=${starts.replayed} resent=${starts.resent}; ` +
-      `${events.join('; ')}; all settled ${recoveryMs} ms later: ${JSON.stringify(counts)}; ${effects.length} effects`,
-  );
-
-  if (!settled) {
-    const open = ids.filter((id) => !['COMPLETED', 'COMPENSATED', 'RESOLVED', 'STUCK'].includes(statuses.get(id) ?? ''));
-    throw new Error(
-      `${open.length} transactions did not settle within ${SETTLE_TIMEOUT_MS} ms after Redis lost its data, e.g. ` +
-        `${open.slice(0, 5).map((id) => `${id}=${statuses.get(id)}`).join(', ')}\ncoordinator log:\n${logTail(coordinator.logs())}`,
-    );
-  }
-  expect(findViolations({ transfers, ids: starts.ids, listed, effects, initial, final })).toEqual([]);
-  expect(listed).toHaveLength(TRANSFERS);
-  expect(final.total).toBe(initial.total);
-  expect(counts.COMPLETED).toBeGreaterThan(0);
-  expect(counts.COMPENSATED).toBeGreaterThan(0);
-  expect(await checkAttemptLogs(api, statuses, ids)).toEqual([]);
+  await expectEveryTransferSettledIntact({
+    label,
+    api,
+    bank,
+    transfers,
+    starts,
+    initial,
+    settleTimeoutMs: SETTLE_TIMEOUT_MS,
+    settleWhen: 'after Redis lost its data',
+    recoveredSince: 'later',
+    coordinatorLog: () => coordinator.logs(),
+    describeChaos: () => events.join('; '),
+    afterWaiting: () => {
+      const alive = coordinator.process.exitCode === null && coordinator.process.signalCode === null;
+      if (!alive) {
+        throw new Error(
+          `the coordinator died (${coordinator.process.signalCode ?? coordinator.process.exitCode}) when Redis went away ` +
+            `instead of reconnecting; its log:\n${logTail(coordinator.logs(), 60)}`,
+        );
+      }
+    },
+  });
 }
 
 /** SIGKILL, about a second of no Redis at all, then an empty one on the same port. */

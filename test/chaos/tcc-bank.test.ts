@@ -20,12 +20,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
-import { startParticipant, type ParticipantProcess } from '../support/participant-process';
-import { createTestDatabase } from '../support/test-env';
-import { countByStatus, logTail, planTransfers, type Transfer } from '../support/transfers';
+import { accountIds } from '../support/chaos.spec-kit';
+import {
+  countByStatus,
+  listTransactions,
+  logTail,
+  planTransfers,
+  startBank,
+  type Balances,
+  type Bank,
+  type Effect,
+  type Transfer,
+} from '../support/transfers';
 
 const TRANSFERS = 150;
-const ACCOUNTS = Array.from({ length: 12 }, (_, i) => `acct-${String(i).padStart(2, '0')}`);
+const ACCOUNTS = accountIds(12);
 const BALANCE = 1_000;
 const SECRET = 'tcc-chaos-signing-secret-0123';
 /** Share of transfers on the short-deadline definition whose tries may be held back. */
@@ -40,26 +49,7 @@ const SETTLE_TIMEOUT_MS = 75_000;
 const NORMAL = 'tcc-transfer';
 const SHORT = 'tcc-transfer-short';
 
-interface AccountsView {
-  accounts: Record<string, number>;
-  total: number;
-  frozen: number;
-  pending: number;
-  details: Record<string, { balance: number; frozen: number; pending: number }>;
-}
-
-interface TccEffect {
-  id: number;
-  transactionId: string;
-  step: string;
-  phase: string;
-  account: string;
-  delta: number;
-  frozenDelta: number;
-  pendingDelta: number;
-}
-
-let bank: ParticipantProcess | undefined;
+let bank: Bank | undefined;
 let coordinator: CoordinatorProcess | undefined;
 let proxy: ChaosProxy | undefined;
 
@@ -73,15 +63,9 @@ it(
   'settles concurrent TCC transfers with duplicate deliveries and cancels overtaking their tries, with the money intact',
   async () => {
     const started = Date.now();
-    const bankDb = await createTestDatabase('tcc_chaos_bank');
-    bank = await startParticipant('bank', {
-      DATABASE_URL: bankDb,
-      BANK_SIGNING_SECRET: SECRET,
-      BANK_FAIL_RATE: '0.05',
-      BANK_DELAY_MS: '20',
-    });
-    await post(`${bank.url}/_seed`, { accounts: Object.fromEntries(ACCOUNTS.map((a) => [a, BALANCE])) }, 204);
-    const initial = await getJson<AccountsView>(`${bank.url}/_accounts`);
+    bank = await startBank('tcc_chaos', { failRate: 0.05, delayMs: 20, env: { BANK_SIGNING_SECRET: SECRET } });
+    await bank.seed(Object.fromEntries(ACCOUNTS.map((a) => [a, BALANCE])));
+    const initial = await bank.balances();
 
     proxy = await startChaosProxy(bank.url);
     // Held tries keep a worker slot for their whole call timeout: enough slots
@@ -144,8 +128,8 @@ it(
     // Late duplicates still on their way, and held tries released after the last cancels.
     await proxy.drain();
 
-    const final = await getJson<AccountsView>(`${bank.url}/_accounts`);
-    const effects = await getJson<TccEffect[]>(`${bank.url}/_effects`);
+    const final = await bank.balances();
+    const effects = await bank.effects();
     const counts = countByStatus(statuses.values());
     const stats = proxy.stats;
     console.log(
@@ -205,9 +189,9 @@ interface ViolationInput {
   ids: Map<string, string>;
   transfers: readonly Transfer[];
   statuses: Map<string, string>;
-  effects: readonly TccEffect[];
-  initial: AccountsView;
-  final: AccountsView;
+  effects: readonly Effect[];
+  initial: Balances;
+  final: Balances;
 }
 
 function findTccViolations(input: ViolationInput): string[] {
@@ -215,7 +199,7 @@ function findTccViolations(input: ViolationInput): string[] {
   if (input.ids.size !== input.transfers.length) problems.push(`${input.ids.size} transactions for ${input.transfers.length} transfers`);
 
   const perCall = new Map<string, number>();
-  const byTx = new Map<string, TccEffect[]>();
+  const byTx = new Map<string, Effect[]>();
   for (const e of input.effects) {
     const k = `${e.transactionId} ${e.step}/${e.phase}`;
     perCall.set(k, (perCall.get(k) ?? 0) + 1);
@@ -225,7 +209,7 @@ function findTccViolations(input: ViolationInput): string[] {
   for (const [k, n] of perCall) if (n > 1) problems.push(`effect applied ${n} times: ${k}`);
 
   const expected: Record<string, number> = { ...input.initial.accounts };
-  const show = (effects: TccEffect[]) =>
+  const show = (effects: Effect[]) =>
     effects.map((e) => `${e.step}/${e.phase} ${e.account} ${e.delta}/${e.frozenDelta}/${e.pendingDelta}`).join(', ') || 'none';
   for (const [id, t] of input.byId) {
     const status = input.statuses.get(id);
@@ -454,29 +438,7 @@ async function startChaosProxy(target: string): Promise<ChaosProxy> {
 }
 
 async function listAll(api: Api, definition: string): Promise<Map<string, string>> {
-  const statuses = new Map<string, string>();
-  let cursor: string | null = null;
-  do {
-    const query: string = `/v1/transactions?definition=${definition}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await api.get(query);
-    if (res.status !== 200) throw new Error(`GET ${query}: ${res.status} ${JSON.stringify(res.body)}`);
-    for (const item of res.body.items) statuses.set(item.id, item.status);
-    cursor = res.body.nextCursor;
-  } while (cursor);
-  return statuses;
-}
-
-async function post(url: string, body: unknown, status: number): Promise<void> {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.body.text();
-  if (res.statusCode !== status) throw new Error(`POST ${url} answered ${res.statusCode}: ${text}`);
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await request(url);
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${text}`);
-  return JSON.parse(text) as T;
+  return new Map((await listTransactions(api, definition)).map((t) => [t.id, t.status]));
 }
 
 /** JSON text with object keys sorted; the text itself when it is not JSON. */

@@ -9,17 +9,16 @@ import {
   type BusinessFn,
 } from '@accord/sdk';
 import { createServer, type Server } from 'node:http';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { request } from 'undici';
-import { createTestDatabase } from '../support/test-env';
+import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 let databaseUrl: string;
 let pool: Pool;
 let barrier: Barrier;
-let txCounter = 0;
 
 /** A fresh transaction id per test, so tests never share barrier rows. */
-const newTx = (): string => `tx-${Date.now().toString(36)}-${++txCounter}`;
+const newTx = transactionIds('tx');
 const key = (transactionId: string, phase: Phase, step = 'pay') => ({ transactionId, step, phase });
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -65,13 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool.end();
-  const admin = new Client({ connectionString: process.env.ACCORD_TEST_PG_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropTestDatabase(databaseUrl);
 });
 
 describe(Barrier.name, () => {

@@ -1,8 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { Controller, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { formatSignatureHeader, HEADERS, idempotencyKeyFor, signaturePayload, type ParticipantCall, type Phase } from '@accord/contracts';
+import { HEADERS, idempotencyKeyFor, type ParticipantCall, type Phase } from '@accord/contracts';
 import {
   AccordParticipantModule,
   BARRIER_RESULT_HEADER,
@@ -13,9 +12,10 @@ import {
   TransientFailure,
   type ParticipantContext,
 } from '@accord/sdk';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { request } from 'undici';
-import { createTestDatabase } from '../support/test-env';
+import { signBody } from '../support/signing';
+import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 const SECRET = 'nest-participant-secret';
 
@@ -52,14 +52,10 @@ let databaseUrl: string;
 let pool: Pool;
 let app: NestFastifyApplication;
 let baseUrl: string;
-let txCounter = 0;
 
-const newTx = (): string => `nest-${Date.now().toString(36)}-${++txCounter}`;
+const newTx = transactionIds('nest');
 
-function sign(rawBody: string, secret = SECRET): string {
-  const t = Math.floor(Date.now() / 1000);
-  return formatSignatureHeader(t, createHmac('sha256', secret).update(signaturePayload(t, rawBody)).digest('hex'));
-}
+const sign = (rawBody: string, secret = SECRET): string => signBody(rawBody, secret);
 
 async function call(path: string, transactionId: string, phase: Phase, input: unknown, signature?: (body: string) => string) {
   const step = 'reserve';
@@ -97,13 +93,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await pool?.end();
-  const admin = new Client({ connectionString: process.env.ACCORD_TEST_PG_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropTestDatabase(databaseUrl);
 });
 
 describe(AccordParticipantModule.name, () => {

@@ -1,7 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatSignatureHeader, HEADERS, idempotencyKeyFor, signaturePayload, type ParticipantCall } from '@accord/contracts';
+import { HEADERS, idempotencyKeyFor, type ParticipantCall } from '@accord/contracts';
 import {
   BARRIER_RESULT_HEADER,
   Barrier,
@@ -10,9 +9,10 @@ import {
   type ParticipantRoute,
 } from '@accord/sdk';
 import fastify, { type FastifyInstance } from 'fastify';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { request } from 'undici';
-import { createTestDatabase } from '../support/test-env';
+import { signBody } from '../support/signing';
+import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 const SECRET = 'participant-signing-secret';
 const TOLERANCE_SECONDS = 60;
@@ -23,9 +23,8 @@ let server: Server;
 let nodeUrl: string;
 let app: FastifyInstance;
 let fastifyUrl: string;
-let txCounter = 0;
 
-const newTx = (): string => `sig-${Date.now().toString(36)}-${++txCounter}`;
+const newTx = transactionIds('sig');
 
 /** The business change: one `effects` row per application. */
 const reserve: ParticipantRoute = async (input, { client, call }) => {
@@ -39,8 +38,7 @@ function callBody(transactionId: string): string {
 }
 
 function sign(rawBody: string, { secret = SECRET, atSeconds = Math.floor(Date.now() / 1000) } = {}): string {
-  const digest = createHmac('sha256', secret).update(signaturePayload(atSeconds, rawBody)).digest('hex');
-  return formatSignatureHeader(atSeconds, digest);
+  return signBody(rawBody, secret, atSeconds);
 }
 
 async function post(baseUrl: string, rawBody: string, signature?: string, transactionId = JSON.parse(rawBody).transactionId) {
@@ -88,13 +86,7 @@ afterAll(async () => {
   await app?.close();
   await new Promise((resolve) => server?.close(resolve));
   await pool?.end();
-  const admin = new Client({ connectionString: process.env.ACCORD_TEST_PG_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropTestDatabase(databaseUrl);
 });
 
 describe('createParticipantHandler with a signing secret', () => {

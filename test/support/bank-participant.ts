@@ -49,6 +49,7 @@ import {
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'pg';
 import { z } from 'zod';
+import type { Balances } from './transfers';
 
 const env = z
   .object({
@@ -205,18 +206,7 @@ async function seed(req: IncomingMessage): Promise<void> {
   }
 }
 
-interface AccountsView {
-  /** id → balance */
-  accounts: Record<string, number>;
-  /** Sum of the balances. */
-  total: number;
-  /** Sums of the frozen and pending amounts (TCC reservations). */
-  frozen: number;
-  pending: number;
-  details: Record<string, { balance: number; frozen: number; pending: number }>;
-}
-
-async function accounts(): Promise<AccountsView> {
+async function accounts(): Promise<Balances> {
   // One statement, so the three sums are of the same snapshot.
   const { rows } = await pool.query<{ id: string; balance: string; frozen: string; pending: string }>(
     'SELECT id, balance, frozen, pending FROM accounts ORDER BY id',

@@ -53,3 +53,20 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Drops a database made by createTestDatabase, closing whatever is still connected to it. */
+export async function dropTestDatabase(databaseUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: required('ACCORD_TEST_PG_URL') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Fresh transaction ids `<prefix>-<time>-<n>`, so tests never share rows. */
+export function transactionIds(prefix: string): () => string {
+  let counter = 0;
+  return () => `${prefix}-${Date.now().toString(36)}-${++counter}`;
+}

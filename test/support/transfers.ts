@@ -19,6 +19,7 @@ export const EXPECTED_OUTCOMES = ['COMPLETED', 'COMPENSATED'] as const;
 /** Statuses after which nothing happens without an operator. */
 const SETTLED = new Set(['COMPLETED', 'COMPENSATED', 'RESOLVED', 'STUCK']);
 
+/** One row of the bank's append-only effect log (GET /_effects). */
 export interface Effect {
   id: number;
   transactionId: string;
@@ -26,11 +27,21 @@ export interface Effect {
   phase: string;
   account: string;
   delta: number;
+  /** Changes of the TCC reservations; 0 for saga calls. */
+  frozenDelta: number;
+  pendingDelta: number;
 }
 
+/** The bank's accounts (GET /_accounts), all from one snapshot. */
 export interface Balances {
+  /** id → balance */
   accounts: Record<string, number>;
+  /** Sum of the balances. */
   total: number;
+  /** Sums of the frozen and pending amounts (TCC reservations). */
+  frozen: number;
+  pending: number;
+  details: Record<string, { balance: number; frozen: number; pending: number }>;
 }
 
 export interface Bank {
@@ -43,13 +54,14 @@ export interface Bank {
   stop(): Promise<void>;
 }
 
-/** A bank participant process on its own database. */
-export async function startBank(label: string, options: { failRate: number; delayMs: number }): Promise<Bank> {
+/** A bank participant process on its own database; `env` adds to (or overrides) its environment. */
+export async function startBank(label: string, options: { failRate: number; delayMs: number; env?: Record<string, string> }): Promise<Bank> {
   const databaseUrl = await createTestDatabase(`${label}_bank`);
   const participant = await startParticipant('bank', {
     DATABASE_URL: databaseUrl,
     BANK_FAIL_RATE: String(options.failRate),
     BANK_DELAY_MS: String(options.delayMs),
+    ...options.env,
   });
   const url = participant.url;
   return {
@@ -71,7 +83,7 @@ export async function startBank(label: string, options: { failRate: number; dela
   };
 }
 
-async function getJson<T>(url: string): Promise<T> {
+export async function getJson<T>(url: string): Promise<T> {
   const res = await request(url);
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${text}`);
@@ -224,11 +236,16 @@ export interface Listed {
 }
 
 /** Every transaction of the transfer definition, through the paged list API. */
-export async function listTransfers(api: Api): Promise<Listed[]> {
+export function listTransfers(api: Api): Promise<Listed[]> {
+  return listTransactions(api, TRANSFER);
+}
+
+/** Every transaction of `definition`, through the paged list API. */
+export async function listTransactions(api: Api, definition: string): Promise<Listed[]> {
   const items: Listed[] = [];
   let cursor: string | null = null;
   do {
-    const query: string = `/v1/transactions?definition=${TRANSFER}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const query: string = `/v1/transactions?definition=${definition}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const res = await api.get(query);
     if (res.status !== 200) throw new Error(`GET ${query} answered ${res.status}: ${JSON.stringify(res.body)}`);
     for (const item of res.body.items) items.push({ id: item.id, status: item.status });

@@ -1,86 +1,31 @@
-import { compileSpec } from '../definition/definition.compile';
 import type { Plan } from '../definition/plan';
-import type { CallCommand, Clock, Decision, MachineEvent } from '../machine/machine.types';
-import type { Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
+import type { MachineEvent } from '../machine/machine.types';
+import { call, compilePlan, MachineDriver, misconfigured, names, ok, refused, unknown, type StepSpecBase } from '../machine/machine.spec-kit';
 import { decideSaga } from './saga.machine';
-import type { StepState } from '../machine/transaction.state';
 import { initialSagaState, type SagaState } from './saga.state';
 
 // ---- helpers ---------------------------------------------------------------
 
-type StepSpec = { name: string; dependsOn?: string[]; comp?: boolean; pivot?: boolean; input?: unknown; maxAttempts?: number };
+type StepSpec = StepSpecBase & { comp?: boolean; pivot?: boolean };
 
-function planOf(steps: StepSpec[], extra: Record<string, unknown> = {}): Plan {
-  const compiled = compileSpec({
-    type: 'saga',
-    retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: false },
-    ...extra,
-    steps: steps.map((s) => ({
-      name: s.name,
-      ...(s.dependsOn ? { dependsOn: s.dependsOn } : {}),
+const planOf = (steps: StepSpec[], extra: Record<string, unknown> = {}): Plan =>
+  compilePlan(
+    'saga',
+    steps,
+    (s) => ({
       ...(s.pivot ? { pivot: true } : {}),
-      ...(s.input !== undefined ? { input: s.input } : {}),
-      ...(s.maxAttempts ? { retry: { maxAttempts: s.maxAttempts } } : {}),
       action: { url: `http://svc/${s.name}/do` },
       ...(s.comp === false ? {} : { compensation: { url: `http://svc/${s.name}/undo` } }),
-    })),
-  });
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
-  return compiled.value.plan;
-}
-
-const ok = (output: unknown = null): Outcome => ({ type: 'ok', output });
-const refused = (status = 409): Outcome => ({ type: 'refused', status });
-const unknown = (retryAfterMs?: number): Outcome => ({ type: 'retry', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-const misconfigured = (status = 400): Outcome => ({ type: 'misconfigured', status });
+    }),
+    extra,
+  );
 
 /** Drives one saga: keeps the state, the clock and every command issued. */
-class Saga {
-  state: SagaState;
-  now = 0;
-  readonly calls: CallCommand[] = [];
-  last!: Decision<SagaState>;
-
-  constructor(
-    readonly plan: Plan,
-    opts: { input?: unknown; deadlineAt?: number | null } = {},
-  ) {
-    this.state = initialSagaState('tx-1', opts.input ?? { total: 42 }, plan.steps.map((s) => s.name), opts.deadlineAt ?? null);
-  }
-
-  send(event: MachineEvent): Decision<SagaState> {
-    const clock: Clock = { now: this.now, random: () => 0 };
-    this.last = decideSaga(this.plan, this.state, event, clock);
-    this.state = this.last.state;
-    this.calls.push(...this.last.commands);
-    return this.last;
-  }
-
-  start(): CallCommand[] {
-    return this.send({ type: 'start' }).commands;
-  }
-
-  /** Answers the call currently outstanding for `name`. */
-  answer(name: string, outcome: Outcome): CallCommand[] {
-    const step = this.step(name);
-    if (step.dueAt === null || step.phase === null) throw new Error(`nothing outstanding for ${name}`);
-    const decision = this.send({ type: 'result', step: name, phase: step.phase, attempt: step.attempt, outcome });
-    if (decision.rejected) throw new Error(`result for ${name} rejected: ${decision.reason}`);
-    return decision.commands;
-  }
-
-  step(name: string): StepState {
-    return this.state.steps.find((s) => s.name === name)!;
-  }
-
-  statuses(): Record<string, string> {
-    return Object.fromEntries(this.state.steps.map((s) => [s.name, s.status]));
+class Saga extends MachineDriver<SagaState> {
+  constructor(plan: Plan, opts: { input?: unknown; deadlineAt?: number | null } = {}) {
+    super(decideSaga, initialSagaState, plan, opts);
   }
 }
-
-const call = (step: string, phase: Phase, attempt = 1, dueAt = 0) => ({ type: 'call', step, phase, attempt, dueAt });
-const names = (commands: CallCommand[]) => commands.map((c) => `${c.step}:${c.phase}`);
 
 const abc = () => planOf([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
 

@@ -1,96 +1,29 @@
-import { compileSpec } from '../definition/definition.compile';
 import type { Plan } from '../definition/plan';
-import type { CallCommand, Clock, Decision, MachineEvent } from '../machine/machine.types';
-import type { StepState } from '../machine/transaction.state';
-import type { Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
+import type { MachineEvent } from '../machine/machine.types';
+import { call, compilePlan, MachineDriver, misconfigured, names, ok, refused, unknown, type StepSpecBase } from '../machine/machine.spec-kit';
 import { decideTcc } from './tcc.machine';
 import { initialTccState, type TccState } from './tcc.state';
 
 // ---- helpers ---------------------------------------------------------------
 
-type BranchSpec = { name: string; dependsOn?: string[]; input?: unknown; maxAttempts?: number };
-
-function planOf(branches: BranchSpec[], extra: Record<string, unknown> = {}): Plan {
-  const compiled = compileSpec({
-    type: 'tcc',
-    retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: false },
-    ...extra,
-    steps: branches.map((b) => ({
-      name: b.name,
-      ...(b.dependsOn ? { dependsOn: b.dependsOn } : {}),
-      ...(b.input !== undefined ? { input: b.input } : {}),
-      ...(b.maxAttempts ? { retry: { maxAttempts: b.maxAttempts } } : {}),
+const planOf = (branches: StepSpecBase[], extra: Record<string, unknown> = {}): Plan =>
+  compilePlan(
+    'tcc',
+    branches,
+    (b) => ({
       try: { url: `http://svc/${b.name}/try` },
       confirm: { url: `http://svc/${b.name}/confirm` },
       cancel: { url: `http://svc/${b.name}/cancel` },
-    })),
-  });
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
-  return compiled.value.plan;
-}
-
-const ok = (output: unknown = null): Outcome => ({ type: 'ok', output });
-const refused = (status = 409): Outcome => ({ type: 'refused', status });
-const unknown = (retryAfterMs?: number): Outcome => ({ type: 'retry', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-const misconfigured = (status = 400): Outcome => ({ type: 'misconfigured', status });
+    }),
+    extra,
+  );
 
 /** Drives one TCC transaction: keeps the state, the clock and every command issued. */
-class Tcc {
-  state: TccState;
-  now = 0;
-  readonly calls: CallCommand[] = [];
-  last!: Decision<TccState>;
-
-  constructor(
-    readonly plan: Plan,
-    opts: { input?: unknown; deadlineAt?: number | null } = {},
-  ) {
-    this.state = initialTccState('tx-1', opts.input ?? { total: 42 }, plan.steps.map((s) => s.name), opts.deadlineAt ?? null);
-  }
-
-  send(event: MachineEvent): Decision<TccState> {
-    const clock: Clock = { now: this.now, random: () => 0 };
-    this.last = decideTcc(this.plan, this.state, event, clock);
-    this.state = this.last.state;
-    this.calls.push(...this.last.commands);
-    return this.last;
-  }
-
-  start(): CallCommand[] {
-    return this.send({ type: 'start' }).commands;
-  }
-
-  /** Answers the call currently outstanding for `name`. */
-  answer(name: string, outcome: Outcome): CallCommand[] {
-    const step = this.step(name);
-    if (step.dueAt === null || step.phase === null) throw new Error(`nothing outstanding for ${name}`);
-    const decision = this.send({ type: 'result', step: name, phase: step.phase, attempt: step.attempt, outcome });
-    if (decision.rejected) throw new Error(`result for ${name} rejected: ${decision.reason}`);
-    return decision.commands;
-  }
-
-  /** Sends a result that must be rejected as stale without changing anything. */
-  expectStale(name: string, phase: Phase, attempt: number, outcome: Outcome = ok()): void {
-    const before = this.state;
-    const snapshot = structuredClone(before);
-    const decision = this.send({ type: 'result', step: name, phase, attempt, outcome });
-    expect(decision).toMatchObject({ rejected: 'stale', commands: [] });
-    expect(this.state).toBe(before);
-    expect(this.state).toEqual(snapshot);
-  }
-
-  step(name: string): StepState {
-    return this.state.steps.find((s) => s.name === name)!;
-  }
-
-  statuses(): Record<string, string> {
-    return Object.fromEntries(this.state.steps.map((s) => [s.name, s.status]));
+class Tcc extends MachineDriver<TccState> {
+  constructor(plan: Plan, opts: { input?: unknown; deadlineAt?: number | null } = {}) {
+    super(decideTcc, initialTccState, plan, opts);
   }
 }
-
-const call = (step: string, phase: Phase, attempt = 1, dueAt = 0) => ({ type: 'call', step, phase, attempt, dueAt });
-const names = (commands: CallCommand[]) => commands.map((c) => `${c.step}:${c.phase}`);
 
 /** Three independent branches, tried in parallel. */
 const parallel = () => planOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: [] }, { name: 'c', dependsOn: [] }]);

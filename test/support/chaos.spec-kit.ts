@@ -1,0 +1,136 @@
+/**
+ * The common run of the saga chaos tests (crash, redis-loss): a seeded bank,
+ * a plan of transfers started 32 at a time with one blow struck half-way
+ * through the starts, then waiting for every transfer and checking that the
+ * money is intact, nothing was applied twice and both outcomes happened.
+ * Test-only (uses jest's `expect`): excluded from the build as `*.spec-kit.ts`.
+ */
+import { Api, type CoordinatorProcess } from './coordinator-process';
+import {
+  checkAttemptLogs,
+  countByStatus,
+  findViolations,
+  listTransfers,
+  logTail,
+  planTransfers,
+  registerTransfer,
+  startBank,
+  startTransfers,
+  waitUntilSettled,
+  type Balances,
+  type Bank,
+  type StartReport,
+  type Transfer,
+} from './transfers';
+
+/** `n` account ids, `acct-00`, `acct-01`, … */
+export const accountIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `acct-${String(i).padStart(2, '0')}`);
+
+/** A bank with 10 % injected transient failures and random delays, every account seeded with `balance`. */
+export async function startSeededBank(label: string, accounts: readonly string[], balance: number): Promise<{ bank: Bank; initial: Balances }> {
+  const bank = await startBank(label, { failRate: 0.1, delayMs: 40 });
+  try {
+    await bank.seed(Object.fromEntries(accounts.map((a) => [a, balance])));
+    return { bank, initial: await bank.balances() };
+  } catch (error) {
+    await bank.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Registers the transfer saga (against `bankUrl`) with the coordinator and
+ * plans the saga chaos tests' transfers: 10 % hopeless, ordinary amounts 1..150.
+ */
+export async function prepareTransfers(
+  coordinator: CoordinatorProcess,
+  bankUrl: string,
+  plan: { count: number; accounts: string[]; balance: number; seed: number; keyPrefix: string },
+): Promise<{ api: Api; transfers: Transfer[] }> {
+  const api = new Api(coordinator.url);
+  await registerTransfer(api, bankUrl);
+  return { api, transfers: planTransfers({ ...plan, hopelessShare: 0.1, maxAmount: 150 }) };
+}
+
+/**
+ * Starts every transfer, 32 at a time, resending through outages for up to a
+ * minute; `blow` runs (once) as soon as half of them are accepted, and its
+ * failure is rethrown after the starts.
+ */
+export async function startWithBlowHalfway(api: Api, transfers: readonly Transfer[], blow: () => Promise<void>): Promise<StartReport> {
+  let struck: Promise<void> | null = null;
+  const starts = await startTransfers(api, transfers, {
+    concurrency: 32,
+    retryForMs: 60_000,
+    onAccepted: (accepted) => {
+      if (accepted >= transfers.length / 2 && !struck) {
+        struck = blow();
+        struck.catch(() => undefined); // awaited (and rethrown) below
+      }
+    },
+  });
+  await struck;
+  return starts;
+}
+
+export interface ChaosRun {
+  label: string;
+  api: Api;
+  bank: Bank;
+  transfers: readonly Transfer[];
+  starts: StartReport;
+  initial: Balances;
+  settleTimeoutMs: number;
+  /** Ends the failure message when a transfer did not settle, e.g. "after the restart". */
+  settleWhen: string;
+  /** The coordinator's log so far, for failure messages. */
+  coordinatorLog: () => string;
+  /** What happened to the run, for the summary line after the start counts. */
+  describeChaos: () => string;
+  /** When "all settled … ms" counts from, for the summary line, e.g. "after the last restart". */
+  recoveredSince: string;
+  /** Checks right after waiting, before anything is read from the coordinator. */
+  afterWaiting?: () => void;
+  /** Checks after the summary line, before the verdict. */
+  beforeVerdict?: () => void;
+}
+
+/**
+ * Waits for every transfer to settle, logs a summary line, and asserts: every
+ * transfer settled, no invariant of the money or of the effect log was
+ * broken, one transaction per transfer, the bank's total unchanged, both
+ * outcomes (COMPLETED, COMPENSATED) happened, and the attempt logs agree.
+ */
+export async function expectEveryTransferSettledIntact(run: ChaosRun): Promise<void> {
+  const { api, bank, transfers, starts, initial, settleTimeoutMs } = run;
+  const recoveryStarted = Date.now();
+  const ids = [...starts.ids.values()];
+  const { statuses, settled } = await waitUntilSettled(api, ids, settleTimeoutMs);
+  const recoveryMs = Date.now() - recoveryStarted;
+  run.afterWaiting?.();
+
+  const listed = await listTransfers(api);
+  const effects = await bank.effects();
+  const final = await bank.balances();
+  const counts = countByStatus(listed.map((l) => l.status));
+  console.log(
+    `${run.label}: ${transfers.length} transfers; starts created=${starts.created} replayed=${starts.replayed} resent=${starts.resent}; ` +
+      `${run.describeChaos()}; all settled ${recoveryMs} ms ${run.recoveredSince}: ${JSON.stringify(counts)}; ${effects.length} effects`,
+  );
+  run.beforeVerdict?.();
+
+  if (!settled) {
+    const open = ids.filter((id) => !['COMPLETED', 'COMPENSATED', 'RESOLVED', 'STUCK'].includes(statuses.get(id) ?? ''));
+    throw new Error(
+      `${open.length} transactions did not settle within ${settleTimeoutMs} ms ${run.settleWhen}, e.g. ` +
+        `${open.slice(0, 5).map((id) => `${id}=${statuses.get(id)}`).join(', ')}\ncoordinator log:\n${logTail(run.coordinatorLog())}`,
+    );
+  }
+  expect(findViolations({ transfers, ids: starts.ids, listed, effects, initial, final })).toEqual([]);
+  expect(listed).toHaveLength(transfers.length);
+  expect(final.total).toBe(initial.total);
+  // Both outcomes happened: refusals were rolled back, the rest went through.
+  expect(counts.COMPLETED).toBeGreaterThan(0);
+  expect(counts.COMPENSATED).toBeGreaterThan(0);
+  expect(await checkAttemptLogs(api, statuses, ids)).toEqual([]);
+}
