@@ -51,7 +51,8 @@ export class Runtime {
     this.queries = new TransactionQueryStore(this.dataSource);
     this.definitions = new DefinitionStore(this.dataSource);
     this.audit = new AuditStore(this.dataSource);
-    this.listener = new TransactionListener(config.DATABASE_URL);
+    this.listener = new TransactionListener(config.DATABASE_URL, this.definitions);
+    this.store.notifyObserver = this.listener;
     this.metrics = new AccordMetrics(() => this.queries.countByStatus('STUCK'));
     this.invoker = new HttpInvoker({ signingSecret: config.SIGNING_SECRET });
     const hooks = new TelemetryHooks(this.metrics, logger);

@@ -1,9 +1,12 @@
-import { Agent, errors, request } from 'undici';
+import { Agent, errors } from 'undici';
 import { HEADERS, idempotencyKeyFor } from '@accord/contracts';
 import { parseRetryAfter, type HttpEndpoint } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
 import { signBody } from './request-signer';
 import { childTraceparent } from './traceparent';
+
+/** Parsed endpoint URLs (a few per definition); cleared when it grows past this. */
+const MAX_PARSED_URLS = 1000;
 
 /** Larger answers are cut: an output is meant to be a small JSON document. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -16,6 +19,7 @@ export interface HttpInvokerOptions {
 /** HTTP participants through undici's keep-alive pools. */
 export class HttpInvoker extends ParticipantInvoker {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, { origin: string; path: string }>();
 
   constructor(private readonly options: HttpInvokerOptions = {}) {
     super();
@@ -39,11 +43,14 @@ export class HttpInvoker extends ParticipantInvoker {
     };
     if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
     try {
-      const response = await request(http.url, {
+      // What undici's top-level request(url) does, minus parsing the URL on every call.
+      const { origin, path } = this.target(http.url);
+      const response = await this.agent.request({
+        origin,
+        path,
         method,
         headers,
         body,
-        dispatcher: this.agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
@@ -68,6 +75,17 @@ export class HttpInvoker extends ParticipantInvoker {
 
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  private target(url: string): { origin: string; path: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.targets.size >= MAX_PARSED_URLS) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
   }
 }
 

@@ -1,4 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/** Random hex ids come from one pooled buffer, refilled when used up:
+ * randomBytes per id costs a call into the CSPRNG each time (the hot path
+ * makes one per participant call). */
+const POOL = Buffer.alloc(4096);
+let offset = POOL.length;
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > POOL.length) {
+    randomFillSync(POOL);
+    offset = 0;
+  }
+  const hex = POOL.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return hex;
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -6,14 +22,14 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 export function adoptTraceparent(header: string | undefined | null): string {
   const match = header ? TRACEPARENT.exec(header.trim()) : null;
   if (match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2])) return header!.trim();
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
 /** A child of `parent`: same trace id, new span id, so every participant call
  * of a transaction lands in the trace that started it. */
 export function childTraceparent(parent: string): string {
   const match = TRACEPARENT.exec(parent);
-  const traceId = match ? match[1] : randomBytes(16).toString('hex');
+  const traceId = match ? match[1] : randomHex(16);
   const flags = match ? match[3] : '01';
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+  return `00-${traceId}-${randomHex(8)}-${flags}`;
 }

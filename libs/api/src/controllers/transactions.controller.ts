@@ -118,16 +118,17 @@ export class TransactionsController {
     return record;
   }
 
-  /** Until terminal or STUCK, or `waitMs` passed. NOTIFY wakes us; a slow
-   * poll covers a lost notification. */
+  /** Until terminal or STUCK, or `waitMs` passed. NOTIFY wakes us (a
+   * transition committed by this replica hands over the committed state, so
+   * no reload); a slow poll covers a lost notification. */
   private async waitFor(record: TransactionRecord, waitMs: number): Promise<TransactionRecord> {
     const until = Date.now() + waitMs;
     let current = record;
     while (!isTerminal(current.status) && current.status !== 'STUCK') {
       const left = until - Date.now();
       if (left <= 0) break;
-      await this.listener.wait(current.id, Math.min(left, 1000));
-      current = (await this.store.load(current.id)) ?? current;
+      const delivered = await this.listener.wait(current.id, Math.min(left, 1000));
+      current = delivered ?? (await this.store.load(current.id)) ?? current;
     }
     return current;
   }

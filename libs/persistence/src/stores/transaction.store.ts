@@ -52,13 +52,19 @@ export interface Claim {
 
 export const TX_NOTIFY_CHANNEL = 'accord_tx';
 
+/** See TransactionStore.notifyObserver. */
+export interface NotifyObserver {
+  expect(id: string): void;
+  deliver(record: TransactionRecord): void;
+  abandon(id: string): void;
+}
+
 /** The transaction columns mapTransactionRow reads. Named, not `t.*`: the hot
  * statements are prepared, and a prepared statement whose result columns
  * change (a migration adding a column under a running replica) fails. */
-const TX_COLUMNS = ['id', 'namespace', 'definition_name', 'definition_version', 'spec', 'type', 'status', 'direction',
-  'pivot_passed', 'input', 'deadline_at', 'version', 'traceparent', 'created_at', 'updated_at', 'finished_at']
-  .map((c) => `t.${c}`)
-  .join(', ');
+const TX_COLUMN_NAMES = ['id', 'namespace', 'definition_name', 'definition_version', 'spec', 'type', 'status', 'direction',
+  'pivot_passed', 'input', 'deadline_at', 'version', 'traceparent', 'created_at', 'updated_at', 'finished_at'];
+const TX_COLUMNS = TX_COLUMN_NAMES.map((c) => `t.${c}`).join(', ');
 
 const LOAD_SQL = `
   SELECT ${TX_COLUMNS}, (SELECT json_agg(s ORDER BY s.idx) FROM steps s WHERE s.transaction_id = t.id) AS steps
@@ -75,6 +81,12 @@ const IN_FLIGHT = `('RUNNING', 'COMPENSATING', 'TRYING', 'CONFIRMING', 'CANCELLI
  * applied at once cannot lose an update.
  */
 export class TransactionStore {
+  /** Told about every transition that sends the waiters' NOTIFY: before the
+   * statement (`expect`), then with the transaction as committed (`deliver`)
+   * or that it did not commit (`abandon`). A waiter on this replica then
+   * needs no reload (the TransactionListener). */
+  notifyObserver: NotifyObserver | null = null;
+
   constructor(private readonly db: DataSource) {}
 
   /** The hot path's statements go to the DataSource's pg pool as named
@@ -102,20 +114,21 @@ export class TransactionStore {
         x.input, x.output, x.last_error
       FROM t, jsonb_to_recordset($12::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
         due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
-    // The rows RETURNING gives are the ones written: the same shape as LOAD_SQL.
-    const inserted = `SELECT ${TX_COLUMNS}, (SELECT json_agg(s ORDER BY s.idx) FROM s) AS steps FROM t`;
+    // Everything but the timestamp is what we wrote: the record is built here
+    // rather than read back (RETURNING * and json_agg cost Postgres more than
+    // the rest of the statement).
     const rows: Record<string, unknown>[] = !tx.idempotency
-      ? await this.hot('insert', `WITH t AS (${insertTx} RETURNING *), s AS (${insertSteps} RETURNING *) ${inserted}`, values)
+      ? await this.hot('insert_v2', `WITH t AS (${insertTx} RETURNING id, created_at), s AS (${insertSteps}) SELECT t.created_at FROM t`, values)
       : await this.hot(
-          'insert_idempotent',
+          'insert_idempotent_v2',
           `WITH k AS (INSERT INTO idempotency_keys (namespace, key, request_hash, transaction_id)
               VALUES ($2, $13, $14, $1) ON CONFLICT DO NOTHING RETURNING 1),
-            t AS (${insertTx} WHERE EXISTS (SELECT 1 FROM k) RETURNING *),
-            s AS (${insertSteps} RETURNING *)
-          ${inserted}`,
+            t AS (${insertTx} WHERE EXISTS (SELECT 1 FROM k) RETURNING id, created_at),
+            s AS (${insertSteps})
+          SELECT t.created_at FROM t`,
           [...values, tx.idempotency.key, tx.idempotency.requestHash],
         );
-    return rows.length === 0 ? null : mapTransactionRow(rows[0]);
+    return rows.length === 0 ? null : insertedRecord(tx, rows[0].created_at as Date | string);
   }
 
   async findIdempotencyKey(namespace: string, key: string): Promise<{ requestHash: string; transactionId: string } | null> {
@@ -168,38 +181,24 @@ export class TransactionStore {
    * loaded and, when it carries an attempt, the attempt's claim is still the
    * step's current one. False means a lost race: reload and decide again. */
   async commit(t: Transition): Promise<boolean> {
-    const rows = await this.hot(
-      'commit',
-      `WITH t AS (
-         UPDATE transactions SET status = $3, direction = $4, pivot_passed = $5, version = version + 1, updated_at = now(),
-           finished_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
-         WHERE id = $1 AND version = $2
-           -- rule 4: a call's result moves the machine only while its claim is the step's current one
-           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($8::jsonb) AS f(step text, claim int)
-                           JOIN steps o ON o.transaction_id = $1 AND o.name = f.step WHERE o.claim <> f.claim)
-         RETURNING id, status),
-       s AS (
-         UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
-           due_at = x.due_at, lease_ms = x.lease_ms, may_have_applied = x.may_have_applied, input = x.input,
-           output = x.output, last_error = x.last_error, updated_at = now(),
-           lease_until = CASE WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt
-                              THEN steps.lease_until END
-         FROM t, jsonb_to_recordset($7::jsonb) AS ${STEP_RECORD}
-         WHERE steps.transaction_id = t.id AND steps.name = x.name RETURNING 1),
-       a AS (${insertAttemptSql('t', '$8')} RETURNING 1),
-       n AS (SELECT pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) FROM t WHERE $9::boolean),
-       au AS (INSERT INTO audit (actor, action, target, note, details)
-              SELECT r.actor, r.action, r.target, r.note, r.details
-              FROM t, jsonb_to_recordset($10::jsonb) AS r(actor text, action text, target text, note text, details jsonb)
-              RETURNING 1)
-       SELECT (SELECT count(*) FROM t)::int AS updated, (SELECT count(*) FROM n)::int AS notified`,
-      [
-        t.id, t.expectedVersion, t.status, t.direction, t.pivotPassed, t.finished,
-        JSON.stringify(t.steps.map(stepJson)), JSON.stringify(t.attempt ? [attemptJson(t.attempt)] : []), t.notify,
-        JSON.stringify(t.audit ? [{ ...t.audit, details: t.audit.details ?? null }] : []),
-      ],
-    );
-    return rows[0].updated === 1;
+    const values: unknown[] = [
+      t.id, t.expectedVersion, t.status, t.direction, t.pivotPassed, t.finished,
+      JSON.stringify(t.steps.map(stepJson)), JSON.stringify(t.attempt ? [attemptJson(t.attempt)] : []),
+    ];
+    if (t.audit) values.push(JSON.stringify([{ ...t.audit, details: t.audit.details ?? null }]));
+    const name = `commit_${t.notify ? 'n' : ''}${t.audit ? 'a' : ''}`;
+    if (!t.notify) return (await this.hot(name, commitSql(false, t.audit !== null), values))[0].updated === 1;
+    const observer = this.notifyObserver;
+    observer?.expect(t.id);
+    let committed: TransactionRecord | null = null;
+    try {
+      const rows = await this.hot(name, commitSql(true, t.audit !== null), values);
+      committed = rows.length === 0 ? null : mapTransactionRow(rows[0]);
+    } finally {
+      if (committed) observer?.deliver(committed);
+      else observer?.abandon(t.id);
+    }
+    return committed !== null;
   }
 
   /** Logs a call whose result did not move the state machine. */
@@ -224,6 +223,79 @@ function insertAttemptSql(fromTable: string | null, param: string): string {
     FROM ${fromTable ? `${fromTable}, ` : ''}jsonb_to_recordset(${param}::jsonb) AS r(transaction_id uuid, step text,
       phase text, attempt int, claim int, started_at timestamptz, latency_ms int, outcome text, status_code int,
       error text, request jsonb, applied boolean, worker text)`;
+}
+
+/**
+ * The transition statement, in up to four prepared variants: the NOTIFY (and
+ * the transaction as committed, for this replica's waiters) only with
+ * `notify`, the audit insert only with an audit entry. Without `notify` it
+ * answers one row `updated` (0 or 1); with it, the committed transaction in
+ * LOAD_SQL's shape, or no row.
+ */
+function commitSql(notify: boolean, audit: boolean): string {
+  const ctes = [
+    `t AS (
+       UPDATE transactions SET status = $3, direction = $4, pivot_passed = $5, version = version + 1, updated_at = now(),
+         finished_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
+       WHERE id = $1 AND version = $2
+         -- rule 4: a call's result moves the machine only while its claim is the step's current one
+         AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($8::jsonb) AS f(step text, claim int)
+                         JOIN steps o ON o.transaction_id = $1 AND o.name = f.step WHERE o.claim <> f.claim)
+       RETURNING ${notify ? TX_COLUMN_NAMES.join(', ') : 'id'})`,
+    `s AS (
+       UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
+         due_at = x.due_at, lease_ms = x.lease_ms, may_have_applied = x.may_have_applied, input = x.input,
+         output = x.output, last_error = x.last_error, updated_at = now(),
+         lease_until = CASE WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt
+                            THEN steps.lease_until END
+       FROM t, jsonb_to_recordset($7::jsonb) AS ${STEP_RECORD}
+       WHERE steps.transaction_id = t.id AND steps.name = x.name RETURNING ${notify ? 'steps.*' : '1'})`,
+    `a AS (${insertAttemptSql('t', '$8')})`,
+  ];
+  if (audit) {
+    ctes.push(`au AS (INSERT INTO audit (actor, action, target, note, details)
+       SELECT r.actor, r.action, r.target, r.note, r.details
+       FROM t, jsonb_to_recordset($9::jsonb) AS r(actor text, action text, target text, note text, details jsonb))`);
+  }
+  if (!notify) return `WITH ${ctes.join(',\n')}\nSELECT (SELECT count(*) FROM t)::int AS updated`;
+  // The statement's snapshot predates its own updates: the steps it changed
+  // come from s, the others from the table.
+  return `WITH ${ctes.join(',\n')}
+    SELECT ${TX_COLUMNS}, pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) AS notified,
+      (SELECT json_agg(x ORDER BY x.idx)
+       FROM (SELECT * FROM s UNION ALL SELECT * FROM steps o WHERE o.transaction_id = $1 AND o.name NOT IN (SELECT name FROM s)) x) AS steps
+    FROM t`;
+}
+
+/** The transaction `insert` wrote, as `load` would read it back. */
+function insertedRecord(tx: NewTransaction, createdAt: Date | string): TransactionRecord {
+  const at = new Date(createdAt).toISOString();
+  return {
+    id: tx.id,
+    namespace: tx.namespace,
+    definitionName: tx.definitionName,
+    definitionVersion: tx.definitionVersion,
+    spec: tx.spec,
+    type: tx.type,
+    status: tx.status,
+    direction: tx.direction as TransactionRecord['direction'],
+    pivotPassed: false,
+    input: tx.input ?? null,
+    deadlineAt: tx.deadlineAt,
+    version: 0,
+    traceparent: tx.traceparent,
+    createdAt: at,
+    updatedAt: at,
+    finishedAt: null,
+    steps: tx.steps.map(({ leaseMs: _leaseMs, ...s }) => ({
+      ...s,
+      input: s.input ?? null,
+      output: s.output ?? null,
+      claim: 0,
+      leaseUntil: null,
+      updatedAt: at,
+    })),
+  };
 }
 
 function stepJson(s: StepWrite): Record<string, unknown> {
