@@ -58,7 +58,7 @@ export class Runtime {
     const hooks = new TelemetryHooks(this.metrics, logger);
     const plans = new PlanResolver(this.definitions);
     this.runner = new TransitionRunner(this.store, this.queue, plans, config.LEASE_MARGIN_MS, hooks);
-    this.start = new StartTransaction(this.definitions, this.store, this.runner, hooks, config.LEASE_MARGIN_MS);
+    this.start = new StartTransaction(this.definitions, plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS);
     this.events = new TransactionEvents(this.runner);
     this.register = new RegisterDefinition(this.definitions);
     this.runStep = new RunStepAttempt(this.store, this.runner, plans, this.invoker, hooks);

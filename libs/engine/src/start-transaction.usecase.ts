@@ -4,6 +4,7 @@ import { canonicalJson, sha256, type DefinitionStore, type TransactionRecord, ty
 import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
 import type { EngineHooks } from './engine.hooks';
+import type { PlanResolver } from './plan.resolver';
 import { EngineError } from './engine.error';
 import { withLease } from './step-writes';
 import type { TransitionRunner } from './transition.runner';
@@ -29,6 +30,7 @@ export interface StartResult {
 export class StartTransaction {
   constructor(
     private readonly definitions: DefinitionStore,
+    private readonly plans: PlanResolver,
     private readonly store: TransactionStore,
     private readonly runner: TransitionRunner,
     private readonly hooks: EngineHooks,
@@ -37,13 +39,11 @@ export class StartTransaction {
 
   async execute(cmd: StartCommand): Promise<StartResult> {
     const { plan, spec, definitionName, definitionVersion } = await this.resolve(cmd);
-    const requestHash = sha256(
-      canonicalJson({ definition: cmd.definition, version: cmd.version, spec: cmd.spec, input: cmd.input ?? null }),
-    );
-    if (cmd.idempotencyKey) {
-      const earlier = await this.replay(cmd.namespace, cmd.idempotencyKey, requestHash);
-      if (earlier) return earlier;
-    }
+    // The request as given (wherever the key came from), so a replay with the
+    // same body matches even after a newer version was registered.
+    const requestHash = cmd.idempotencyKey
+      ? sha256(canonicalJson({ definition: cmd.definition, version: cmd.version, spec: cmd.spec, input: cmd.input ?? null }))
+      : '';
     const clock = systemClock();
     const id = randomUUID();
     const initial = initialStateFor(plan, id, cmd.input ?? null, clock.now);
@@ -61,6 +61,7 @@ export class StartTransaction {
       deadlineAt: decision.state.deadlineAt,
       traceparent: adoptTraceparent(cmd.traceparent),
       steps: decision.state.steps.map((s) => withLease(plan, s, this.leaseMarginMs)),
+      // A key seen before makes the insert write nothing; the replay below answers.
       idempotency: cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash } : null,
     });
     if (!inserted) {
@@ -101,10 +102,7 @@ export class StartTransaction {
         const which = cmd.version === undefined ? `"${cmd.definition}"` : `"${cmd.definition}" version ${cmd.version}`;
         throw new EngineError('DEFINITION_NOT_FOUND', `no definition ${which}`);
       }
-      const { name: _name, ...body } = record.body;
-      const compiled = compileSpec(body);
-      if (!compiled.ok) throw new Error(`stored definition ${record.name}@${record.version} no longer compiles`);
-      plan = compiled.value.plan;
+      plan = await this.plans.resolve({ definitionName: record.name, definitionVersion: record.version, spec: null });
       definitionName = record.name;
       definitionVersion = record.version;
     }
