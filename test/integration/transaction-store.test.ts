@@ -74,6 +74,24 @@ describe(TransactionStore.name, () => {
     expect(await store.claim(id, 'a', 'action', 2)).toBeNull();
   });
 
+  it('refuses a transition carrying a result whose claim was superseded (fencing), and applies the current one with its attempt row', async () => {
+    const id = await insert([step('a', { leaseMs: 1 })]);
+    const first = (await store.claim(id, 'a', 'action', 1))!;
+    await new Promise((r) => setTimeout(r, 20));
+    const second = (await store.claim(id, 'a', 'action', 1))!;
+    expect(second.claim).toBe(first.claim + 1);
+    const attempt = (claim: number) => ({
+      transactionId: id, step: 'a', phase: 'action' as const, attempt: 1, claim, startedAt: Date.now(), latencyMs: 3,
+      outcome: 'ok', statusCode: 200, error: null, request: { url: 'http://x' }, applied: true, worker: 'test',
+    });
+    const done = [step('a', { status: 'SUCCEEDED', dueAt: null })];
+    expect(await store.commit({ ...transition(id, 0, done), attempt: attempt(first.claim) })).toBe(false);
+    expect(await store.commit({ ...transition(id, 0, done), attempt: attempt(second.claim) })).toBe(true);
+    const log = await store.attempts(id);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ step: 'a', phase: 'action', outcome: 'ok', status_code: 200, applied: true });
+  });
+
   it('clears the lease when a transition moves the step to another call', async () => {
     const id = await insert([step('a')]);
     await store.claim(id, 'a', 'action', 1);

@@ -181,9 +181,14 @@ export class TransactionStore {
    * loaded and, when it carries an attempt, the attempt's claim is still the
    * step's current one. False means a lost race: reload and decide again. */
   async commit(t: Transition): Promise<boolean> {
+    const a = t.attempt;
+    // The attempt goes as plain parameters (null when there is none): parsing
+    // it from JSON cost Postgres more than the insert itself.
     const values: unknown[] = [
-      t.id, t.expectedVersion, t.status, t.direction, t.pivotPassed, t.finished,
-      JSON.stringify(t.steps.map(stepJson)), JSON.stringify(t.attempt ? [attemptJson(t.attempt)] : []),
+      t.id, t.expectedVersion, t.status, t.direction, t.pivotPassed, t.finished, JSON.stringify(t.steps.map(stepJson)),
+      a?.step ?? null, a?.claim ?? null, a?.phase ?? null, a?.attempt ?? null, a ? iso(a.startedAt) : null,
+      a?.latencyMs ?? null, a?.outcome ?? null, a?.statusCode ?? null, a?.error ?? null,
+      a ? JSON.stringify(a.request ?? null) : null, a?.applied ?? null, a?.worker ?? null,
     ];
     if (t.audit) values.push(JSON.stringify([{ ...t.audit, details: t.audit.details ?? null }]));
     const name = `commit_${t.notify ? 'n' : ''}${t.audit ? 'a' : ''}`;
@@ -203,7 +208,14 @@ export class TransactionStore {
 
   /** Logs a call whose result did not move the state machine. */
   async logAttempt(attempt: AttemptRecord): Promise<void> {
-    await this.db.query(`${insertAttemptSql(null, '$1')}`, [JSON.stringify([attemptJson(attempt)])]);
+    const a = attempt;
+    await this.db.query(
+      `INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code,
+         error, request, applied, worker)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
+      [a.transactionId, a.step, a.phase, a.attempt, a.claim, iso(a.startedAt), a.latencyMs, a.outcome, a.statusCode,
+        a.error, JSON.stringify(a.request ?? null), a.applied, a.worker],
+    );
   }
 
   async attempts(id: string): Promise<Record<string, unknown>[]> {
@@ -213,16 +225,6 @@ export class TransactionStore {
       [id],
     );
   }
-}
-
-function insertAttemptSql(fromTable: string | null, param: string): string {
-  return `INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code,
-      error, request, applied, worker)
-    SELECT r.transaction_id, r.step, r.phase, r.attempt, r.claim, r.started_at, r.latency_ms, r.outcome, r.status_code,
-      r.error, r.request, r.applied, r.worker
-    FROM ${fromTable ? `${fromTable}, ` : ''}jsonb_to_recordset(${param}::jsonb) AS r(transaction_id uuid, step text,
-      phase text, attempt int, claim int, started_at timestamptz, latency_ms int, outcome text, status_code int,
-      error text, request jsonb, applied boolean, worker text)`;
 }
 
 /**
@@ -239,8 +241,7 @@ function commitSql(notify: boolean, audit: boolean): string {
          finished_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
        WHERE id = $1 AND version = $2
          -- rule 4: a call's result moves the machine only while its claim is the step's current one
-         AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($8::jsonb) AS f(step text, claim int)
-                         JOIN steps o ON o.transaction_id = $1 AND o.name = f.step WHERE o.claim <> f.claim)
+         AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM steps o WHERE o.transaction_id = $1 AND o.name = $8 AND o.claim = $9))
        RETURNING ${notify ? TX_COLUMN_NAMES.join(', ') : 'id'})`,
     `s AS (
        UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
@@ -250,12 +251,14 @@ function commitSql(notify: boolean, audit: boolean): string {
                             THEN steps.lease_until END
        FROM t, jsonb_to_recordset($7::jsonb) AS ${STEP_RECORD}
        WHERE steps.transaction_id = t.id AND steps.name = x.name RETURNING ${notify ? 'steps.*' : '1'})`,
-    `a AS (${insertAttemptSql('t', '$8')})`,
+    `a AS (INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code,
+         error, request, applied, worker)
+       SELECT t.id, $8, $10, $11, $9, $12, $13, $14, $15, $16, $17::jsonb, $18, $19 FROM t WHERE $8::text IS NOT NULL)`,
   ];
   if (audit) {
     ctes.push(`au AS (INSERT INTO audit (actor, action, target, note, details)
        SELECT r.actor, r.action, r.target, r.note, r.details
-       FROM t, jsonb_to_recordset($9::jsonb) AS r(actor text, action text, target text, note text, details jsonb))`);
+       FROM t, jsonb_to_recordset($20::jsonb) AS r(actor text, action text, target text, note text, details jsonb))`);
   }
   if (!notify) return `WITH ${ctes.join(',\n')}\nSELECT (SELECT count(*) FROM t)::int AS updated`;
   // The statement's snapshot predates its own updates: the steps it changed
@@ -311,24 +314,6 @@ function stepJson(s: StepWrite): Record<string, unknown> {
     input: s.input ?? null,
     output: s.output ?? null,
     last_error: s.lastError,
-  };
-}
-
-function attemptJson(a: AttemptRecord): Record<string, unknown> {
-  return {
-    transaction_id: a.transactionId,
-    step: a.step,
-    phase: a.phase,
-    attempt: a.attempt,
-    claim: a.claim,
-    started_at: iso(a.startedAt),
-    latency_ms: a.latencyMs,
-    outcome: a.outcome,
-    status_code: a.statusCode,
-    error: a.error,
-    request: a.request ?? null,
-    applied: a.applied,
-    worker: a.worker,
   };
 }
 
