@@ -1,4 +1,5 @@
 import type { Phase, Spec, StepState, TransactionState, TransactionType } from '@accord/core';
+import type { AuditEntry } from './audit.store';
 
 export interface StepRecord extends StepState {
   claim: number;
@@ -121,4 +122,50 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
       updatedAt: iso(s.updated_at)!,
     })),
   };
+}
+
+/** A step to write, with the lease length of the call it owes. */
+export type StepWrite = StepState & { leaseMs: number };
+
+export interface NewTransaction {
+  id: string;
+  namespace: string;
+  definitionName: string | null;
+  definitionVersion: number | null;
+  spec: Spec | null;
+  type: TransactionType;
+  status: string;
+  direction: string;
+  input: unknown;
+  deadlineAt: number | null;
+  traceparent: string | null;
+  steps: StepWrite[];
+  idempotency: { key: string; requestHash: string } | null;
+}
+
+export interface Transition {
+  id: string;
+  expectedVersion: number;
+  status: string;
+  direction: string;
+  pivotPassed: boolean;
+  finished: boolean;
+  /** Wakes `?waitMs=` waiters on every replica (delivered at commit). */
+  notify: boolean;
+  steps: StepWrite[];
+  attempt: AttemptRecord | null;
+  /** An operator action, written in the same statement as its effect. */
+  audit: AuditEntry | null;
+}
+
+export interface Claim {
+  claim: number;
+  input: unknown;
+  definitionName: string | null;
+  definitionVersion: number | null;
+  spec: Spec | null;
+  traceparent: string | null;
+  type: TransactionType;
+  /** The transaction as of the claim. */
+  record: TransactionRecord;
 }

@@ -1,54 +1,11 @@
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { Spec, StepState, TransactionType } from '@accord/core';
-import type { AuditEntry } from './audit.store';
-import { mapTransactionRow, type AttemptRecord, type TransactionRecord } from './transaction.record';
-
-/** A step to write, with the lease length of the call it owes. */
-export type StepWrite = StepState & { leaseMs: number };
-
-export interface NewTransaction {
-  id: string;
-  namespace: string;
-  definitionName: string | null;
-  definitionVersion: number | null;
-  spec: Spec | null;
-  type: TransactionType;
-  status: string;
-  direction: string;
-  input: unknown;
-  deadlineAt: number | null;
-  traceparent: string | null;
-  steps: StepWrite[];
-  idempotency: { key: string; requestHash: string } | null;
-}
-
-export interface Transition {
-  id: string;
-  expectedVersion: number;
-  status: string;
-  direction: string;
-  pivotPassed: boolean;
-  finished: boolean;
-  /** Wakes `?waitMs=` waiters on every replica (delivered at commit). */
-  notify: boolean;
-  steps: StepWrite[];
-  attempt: AttemptRecord | null;
-  /** An operator action, written in the same statement as its effect. */
-  audit: AuditEntry | null;
-}
-
-export interface Claim {
-  claim: number;
-  input: unknown;
-  definitionName: string | null;
-  definitionVersion: number | null;
-  spec: Spec | null;
-  traceparent: string | null;
-  type: TransactionType;
-  /** The transaction as of the claim. */
-  record: TransactionRecord;
-}
+import { COMMIT_BATCH_SQL, claimBatchSql } from './batched-transitions.sql';
+import { Batcher } from './batcher';
+import {
+  mapTransactionRow, type AttemptRecord, type Claim, type NewTransaction, type Transition, type TransactionRecord,
+} from './transaction.record';
+import { insertedRecord, iso, stepJson, toClaim } from './transaction.rows';
 
 export const TX_NOTIFY_CHANNEL = 'accord_tx';
 
@@ -75,6 +32,18 @@ const STEP_RECORD = `x(name text, status text, phase text, attempt int, attempt_
 
 const IN_FLIGHT = `('RUNNING', 'COMPENSATING', 'TRYING', 'CONFIRMING', 'CANCELLING')`;
 
+/** Claims and plain transitions run as at most this many statements at once
+ * each; what arrives meanwhile shares the next statement (group commit). */
+const BATCHES_IN_FLIGHT = 4;
+const MAX_BATCH = 64;
+
+interface ClaimRequest {
+  id: string;
+  step: string;
+  phase: string;
+  attempt: number;
+}
+
 /**
  * The hot path's SQL. Each method is one statement (one round trip), and every
  * transition is a compare-and-set on the transaction's version, so two results
@@ -86,6 +55,18 @@ export class TransactionStore {
    * or that it did not commit (`abandon`). A waiter on this replica then
    * needs no reload (the TransactionListener). */
   notifyObserver: NotifyObserver | null = null;
+
+  private readonly claims = new Batcher<ClaimRequest, Claim | null>(
+    (batch) => this.claimBatch(batch),
+    (req) => this.claimOne(req),
+    { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (r) => `${r.id}/${r.step}` },
+  );
+
+  private readonly commits = new Batcher<Transition, boolean>(
+    (batch) => this.commitBatch(batch),
+    (t) => this.commitOne(t),
+    { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (t) => t.id },
+  );
 
   constructor(private readonly db: DataSource) {}
 
@@ -148,7 +129,11 @@ export class TransactionStore {
    * fencing token and sets the lease. Null when it is not owed or is leased.
    * Also returns the transaction as of the claim (the claimed step as
    * updated), so the result's transition can start from it. */
-  async claim(id: string, step: string, phase: string, attempt: number): Promise<Claim | null> {
+  claim(id: string, step: string, phase: string, attempt: number): Promise<Claim | null> {
+    return this.claims.submit({ id, step, phase, attempt });
+  }
+
+  private async claimOne({ id, step, phase, attempt }: ClaimRequest): Promise<Claim | null> {
     const rows = await this.hot(
       'claim',
       `WITH c AS (UPDATE steps s SET lease_until = now() + make_interval(secs => s.lease_ms / 1000.0), claim = s.claim + 1
@@ -163,24 +148,47 @@ export class TransactionStore {
        FROM c JOIN transactions t ON t.id = c.transaction_id`,
       [id, step, phase, attempt],
     );
-    const [row] = rows as Record<string, unknown>[];
-    if (!row) return null;
-    return {
-      claim: row.claimed as number,
-      input: row.step_input,
-      definitionName: row.definition_name as string | null,
-      definitionVersion: row.definition_version as number | null,
-      spec: row.spec as Spec | null,
-      traceparent: row.traceparent as string | null,
-      type: row.type as TransactionType,
-      record: mapTransactionRow(row),
-    };
+    return rows[0] ? toClaim(rows[0]) : null;
+  }
+
+  private async claimBatch(batch: ClaimRequest[]): Promise<(Claim | null)[]> {
+    const rows = await this.hot('claim_batch', claimBatchSql(TX_COLUMNS, IN_FLIGHT), [
+      JSON.stringify(batch.map((r, i) => ({ i, id: r.id, name: r.step, phase: r.phase, attempt: r.attempt }))),
+    ]);
+    const claims: (Claim | null)[] = batch.map(() => null);
+    for (const row of rows) claims[row.i as number] = toClaim(row);
+    return claims;
   }
 
   /** Applies a transition if nobody moved the transaction since it was
    * loaded and, when it carries an attempt, the attempt's claim is still the
    * step's current one. False means a lost race: reload and decide again. */
   async commit(t: Transition): Promise<boolean> {
+    if (!t.notify && !t.audit) return this.commits.submit(t);
+    return this.commitOne(t);
+  }
+
+  private async commitBatch(batch: Transition[]): Promise<boolean[]> {
+    const rows = await this.hot('commit_batch', COMMIT_BATCH_SQL, [
+      JSON.stringify(
+        batch.map((t, i) => {
+          const a = t.attempt;
+          return {
+            i, id: t.id, expected: t.expectedVersion, status: t.status, direction: t.direction, pivot_passed: t.pivotPassed,
+            finished: t.finished, steps: t.steps.map(stepJson), a_step: a?.step ?? null, a_claim: a?.claim ?? null,
+            a_phase: a?.phase ?? null, a_attempt: a?.attempt ?? null, a_started_at: a ? iso(a.startedAt) : null,
+            a_latency_ms: a?.latencyMs ?? null, a_outcome: a?.outcome ?? null, a_status_code: a?.statusCode ?? null,
+            a_error: a?.error ?? null, a_request: a ? (a.request ?? null) : null, a_applied: a?.applied ?? null,
+            a_worker: a?.worker ?? null,
+          };
+        }),
+      ),
+    ]);
+    const committed = new Set(rows.map((r) => r.i as number));
+    return batch.map((_, i) => committed.has(i));
+  }
+
+  private async commitOne(t: Transition): Promise<boolean> {
     const a = t.attempt;
     // The attempt goes as plain parameters (null when there is none): parsing
     // it from JSON cost Postgres more than the insert itself.
@@ -268,55 +276,4 @@ function commitSql(notify: boolean, audit: boolean): string {
       (SELECT json_agg(x ORDER BY x.idx)
        FROM (SELECT * FROM s UNION ALL SELECT * FROM steps o WHERE o.transaction_id = $1 AND o.name NOT IN (SELECT name FROM s)) x) AS steps
     FROM t`;
-}
-
-/** The transaction `insert` wrote, as `load` would read it back. */
-function insertedRecord(tx: NewTransaction, createdAt: Date | string): TransactionRecord {
-  const at = new Date(createdAt).toISOString();
-  return {
-    id: tx.id,
-    namespace: tx.namespace,
-    definitionName: tx.definitionName,
-    definitionVersion: tx.definitionVersion,
-    spec: tx.spec,
-    type: tx.type,
-    status: tx.status,
-    direction: tx.direction as TransactionRecord['direction'],
-    pivotPassed: false,
-    input: tx.input ?? null,
-    deadlineAt: tx.deadlineAt,
-    version: 0,
-    traceparent: tx.traceparent,
-    createdAt: at,
-    updatedAt: at,
-    finishedAt: null,
-    steps: tx.steps.map(({ leaseMs: _leaseMs, ...s }) => ({
-      ...s,
-      input: s.input ?? null,
-      output: s.output ?? null,
-      claim: 0,
-      leaseUntil: null,
-      updatedAt: at,
-    })),
-  };
-}
-
-function stepJson(s: StepWrite): Record<string, unknown> {
-  return {
-    name: s.name,
-    status: s.status,
-    phase: s.phase,
-    attempt: s.attempt,
-    attempt_base: s.attemptBase,
-    due_at: iso(s.dueAt),
-    lease_ms: s.leaseMs,
-    may_have_applied: s.mayHaveApplied,
-    input: s.input ?? null,
-    output: s.output ?? null,
-    last_error: s.lastError,
-  };
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
 }
