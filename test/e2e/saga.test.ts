@@ -154,6 +154,16 @@ describe('saga transactions, end to end', () => {
     expect((charge.body as { input: unknown }).input).toEqual({ amount: 42, reservation: 'r-77', note: 'order o-1', tx: tx.id });
   });
 
+  it('stores an output Postgres could not take (NUL, lone surrogates, deep nesting) in a storable form', async () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 200; i++) deep = [deep];
+    await script(participant.url, { '/odd/a': { responses: [{ status: 200, body: { text: 'a\u0000b\ud800', deep } }] } });
+    const tx = await run(saga('odd', ['a', 'b']));
+    expect(tx.status).toBe('COMPLETED');
+    expect(tx.steps[0].output.text).toBe('a\ufffdb\ufffd');
+    expect(JSON.stringify(tx.steps[0].output.deep)).toContain('[truncated]');
+  });
+
   it('starts once per idempotency key, even when the same start races, and refuses the key for another body', async () => {
     const def = await api.post('/v1/definitions', { name: 'idem', ...saga('idem', ['a']) });
     expect(def.status).toBe(201);

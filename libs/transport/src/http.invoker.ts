@@ -3,6 +3,7 @@ import { HEADERS, idempotencyKeyFor } from '@accord/contracts';
 import { parseRetryAfter, type HttpEndpoint } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
 import { signBody } from './request-signer';
+import { toStorableJson } from './storable-json';
 import { childTraceparent } from './traceparent';
 
 /** Parsed endpoint URLs (a few per definition); cleared when it grows past this. */
@@ -114,8 +115,8 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
 function parseBody(text: string): unknown {
   if (text.length === 0) return null;
   try {
-    return JSON.parse(text);
+    return toStorableJson(JSON.parse(text));
   } catch {
-    return text;
+    return toStorableJson(text);
   }
 }
