@@ -47,3 +47,17 @@ export function parseSignatureHeader(header: string): { t: number; v1: string } 
   if (!Number.isInteger(t) || typeof parts.v1 !== 'string' || !/^[0-9a-f]{64}$/.test(parts.v1)) return null;
   return { t, v1: parts.v1 };
 }
+
+/** The headers of a call to a participant, but its signature. */
+export function participantCallHeaders(call: ParticipantCall, traceparent: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...extra,
+    'content-type': 'application/json',
+    [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
+    [HEADERS.transaction]: call.transactionId,
+    [HEADERS.step]: call.step,
+    [HEADERS.phase]: call.phase,
+    [HEADERS.attempt]: String(call.attempt),
+    [HEADERS.traceparent]: traceparent,
+  };
+}

@@ -1,8 +1,9 @@
 import { Agent, errors } from 'undici';
-import { HEADERS, idempotencyKeyFor } from '@accord/contracts';
+import { HEADERS, participantCallHeaders } from '@accord/contracts';
 import { parseRetryAfter, type HttpEndpoint } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
 import { signBody } from './request-signer';
+import { parseJsonOrText, readCappedBody } from './response-body';
 import { toStorableJson } from './storable-json';
 import { childTraceparent } from './traceparent';
 
@@ -32,16 +33,7 @@ export class HttpInvoker extends ParticipantInvoker {
     const method = http.method ?? 'POST';
     const body = method === 'GET' ? undefined : JSON.stringify(call);
     const started = performance.now();
-    const headers: Record<string, string> = {
-      ...(http.headers ?? {}),
-      'content-type': 'application/json',
-      [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
-      [HEADERS.transaction]: call.transactionId,
-      [HEADERS.step]: call.step,
-      [HEADERS.phase]: call.phase,
-      [HEADERS.attempt]: String(call.attempt),
-      [HEADERS.traceparent]: childTraceparent(traceparent),
-    };
+    const headers = participantCallHeaders(call, childTraceparent(traceparent), http.headers);
     if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
     try {
       // What undici's top-level request(url) does, minus parsing the URL on every call.
@@ -56,7 +48,7 @@ export class HttpInvoker extends ParticipantInvoker {
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await readCapped(response.body);
+      const text = await readCappedBody(response.body, MAX_RESPONSE_BYTES);
       const retryAfter = response.headers['retry-after'];
       return {
         latencyMs: performance.now() - started,
@@ -98,25 +90,6 @@ function isTimeout(error: unknown): boolean {
   );
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function parseBody(text: string): unknown {
-  if (text.length === 0) return null;
-  try {
-    return toStorableJson(JSON.parse(text));
-  } catch {
-    return toStorableJson(text);
-  }
+  return toStorableJson(parseJsonOrText(text));
 }

@@ -2,3 +2,5 @@ export * from './participant.invoker';
 export * from './http.invoker';
 export * from './request-signer';
 export * from './traceparent';
+export * from './response-body';
+export * from './storable-json';

@@ -4,7 +4,7 @@ import type { Outcome } from '../outcome/outcome.classify';
 import type { Phase } from '../phase';
 import { backoffDelay, budgetLeft } from '../retry/retry.policy';
 import { renderTemplate } from '../template/template.render';
-import type { CallCommand, Clock } from './machine.types';
+import type { CallCommand, Clock, Decision, MachineEvent } from './machine.types';
 import { STEP_STATUS, type StepState, type StepStatus, type TransactionState } from './transaction.state';
 
 export type Rejected = ['stale' | 'invalid-state', string] | null;
@@ -32,6 +32,37 @@ export abstract class MachineDraft<S extends TransactionState> {
     this.descendants = new Map(
       plan.steps.map((s) => [s.name, plan.steps.filter((d) => ancestors.get(d.name)!.has(s.name)).map((d) => d.name)]),
     );
+  }
+
+  /** The decision for one event: the new state and its calls, or the input
+   * state untouched with the reason it was rejected. */
+  decide(original: S, event: MachineEvent): Decision<S> {
+    const rejection = this.apply(event);
+    if (rejection) return { state: original, commands: [], rejected: rejection[0], reason: rejection[1] };
+    return { state: this.state, commands: this.commands };
+  }
+
+  protected abstract apply(event: MachineEvent): Rejected;
+
+  /** Operator actions are the same for every machine: only a STUCK
+   * transaction is retried (resumed with fresh budgets) or resolved by hand. */
+  protected operatorAction(type: 'retry' | 'resolve', noun: string, resume: () => void): Rejected {
+    const { status } = this.state;
+    if (status !== STEP_STATUS.STUCK) {
+      return ['invalid-state', `only a STUCK ${noun} can be ${type === 'retry' ? 'retried' : 'resolved'} (it is ${status})`];
+    }
+    if (type === 'retry') {
+      resume();
+      return null;
+    }
+    this.state.status = 'RESOLVED' as S['status'];
+    for (const step of this.state.steps) step.dueAt = null;
+    return null;
+  }
+
+  /** Events are deserialised by the shell: never let an unknown one through. */
+  protected unknownEvent(event: never): Rejected {
+    return ['invalid-state', `unknown event type "${(event as { type?: unknown }).type}"`];
   }
 
   /** The step owing exactly this call, or null: a result for anything else is stale. */

@@ -12,14 +12,11 @@ import { SAGA_STATUS, type SagaState } from './saga.state';
  * executes the commands.
  */
 export function decideSaga(plan: Plan, state: SagaState, event: MachineEvent, clock: Clock): Decision<SagaState> {
-  const draft = new SagaDraft(plan, state, clock);
-  const rejection = draft.apply(event);
-  if (rejection) return { state, commands: [], rejected: rejection[0], reason: rejection[1] };
-  return { state: draft.state, commands: draft.commands };
+  return new SagaDraft(plan, state, clock).decide(state, event);
 }
 
 class SagaDraft extends MachineDraft<SagaState> {
-  apply(event: MachineEvent): Rejected {
+  protected apply(event: MachineEvent): Rejected {
     const { status } = this.state;
     switch (event.type) {
       case 'start':
@@ -46,17 +43,13 @@ class SagaDraft extends MachineDraft<SagaState> {
         this.rollback(event.reason ?? 'aborted');
         break;
       case 'retry':
-        if (status !== SAGA_STATUS.STUCK) return ['invalid-state', `only a STUCK saga can be retried (it is ${status})`];
-        this.resume();
+      case 'resolve': {
+        const rejected = this.operatorAction(event.type, 'saga', () => this.resume());
+        if (rejected || event.type === 'resolve') return rejected;
         break;
-      case 'resolve':
-        if (status !== SAGA_STATUS.STUCK) return ['invalid-state', `only a STUCK saga can be resolved (it is ${status})`];
-        this.state.status = SAGA_STATUS.RESOLVED;
-        for (const step of this.state.steps) step.dueAt = null;
-        return null;
+      }
       default:
-        // Events are deserialised by the shell: never let an unknown one through.
-        return ['invalid-state', `unknown event type "${(event as { type?: unknown }).type}"`];
+        return this.unknownEvent(event);
     }
     this.settle();
     return null;

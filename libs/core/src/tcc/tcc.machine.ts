@@ -13,14 +13,11 @@ import { TCC_STATUS, type TccState } from './tcc.state';
  * is enqueued, and nothing flips it afterwards. Pure, like the saga machine.
  */
 export function decideTcc(plan: Plan, state: TccState, event: MachineEvent, clock: Clock): Decision<TccState> {
-  const draft = new TccDraft(plan, state, clock);
-  const rejection = draft.apply(event);
-  if (rejection) return { state, commands: [], rejected: rejection[0], reason: rejection[1] };
-  return { state: draft.state, commands: draft.commands };
+  return new TccDraft(plan, state, clock).decide(state, event);
 }
 
 class TccDraft extends MachineDraft<TccState> {
-  apply(event: MachineEvent): Rejected {
+  protected apply(event: MachineEvent): Rejected {
     const { status } = this.state;
     switch (event.type) {
       case 'start':
@@ -44,16 +41,13 @@ class TccDraft extends MachineDraft<TccState> {
         this.cancel(event.reason ?? 'aborted');
         break;
       case 'retry':
-        if (status !== TCC_STATUS.STUCK) return ['invalid-state', `only a STUCK transaction can be retried (it is ${status})`];
-        this.resume();
+      case 'resolve': {
+        const rejected = this.operatorAction(event.type, 'transaction', () => this.resume());
+        if (rejected || event.type === 'resolve') return rejected;
         break;
-      case 'resolve':
-        if (status !== TCC_STATUS.STUCK) return ['invalid-state', `only a STUCK transaction can be resolved (it is ${status})`];
-        this.state.status = TCC_STATUS.RESOLVED;
-        for (const step of this.state.steps) step.dueAt = null;
-        return null;
+      }
       default:
-        return ['invalid-state', `unknown event type "${(event as { type?: unknown }).type}"`];
+        return this.unknownEvent(event);
     }
     this.settle();
     return null;
@@ -105,7 +99,7 @@ class TccDraft extends MachineDraft<TccState> {
    * participant's barrier turns one for a try that never arrived into a null
    * cancel); branches never tried are skipped. */
   private cancel(reason: string): void {
-    this.decide('backward', TCC_STATUS.CANCELLING);
+    this.commitTo('backward', TCC_STATUS.CANCELLING);
     for (const step of this.state.steps) {
       switch (step.status) {
         case STEP_STATUS.PENDING:
@@ -128,14 +122,14 @@ class TccDraft extends MachineDraft<TccState> {
   }
 
   private confirm(): void {
-    this.decide('forward', TCC_STATUS.CONFIRMING);
+    this.commitTo('forward', TCC_STATUS.CONFIRMING);
     for (const step of this.state.steps) {
       step.status = STEP_STATUS.CONFIRMING;
       this.schedule(step, 'confirm', 1, this.clock.now);
     }
   }
 
-  private decide(direction: 'forward' | 'backward', status: TccState['status']): void {
+  private commitTo(direction: 'forward' | 'backward', status: TccState['status']): void {
     this.state.pivotPassed = true;
     this.state.direction = direction;
     this.state.status = status;

@@ -127,18 +127,14 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
 /** A step to write, with the lease length of the call it owes. */
 export type StepWrite = StepState & { leaseMs: number };
 
-export interface NewTransaction {
-  id: string;
-  namespace: string;
-  definitionName: string | null;
-  definitionVersion: number | null;
-  spec: Spec | null;
-  type: TransactionType;
-  status: string;
-  direction: string;
-  input: unknown;
-  deadlineAt: number | null;
-  traceparent: string | null;
+/** What `insert` writes: the record's own columns, steps with their leases,
+ * and the start's idempotency key. */
+export interface NewTransaction
+  extends Pick<
+    TransactionRecord,
+    'id' | 'namespace' | 'definitionName' | 'definitionVersion' | 'spec' | 'type' | 'status' | 'direction' | 'input'
+    | 'deadlineAt' | 'traceparent'
+  > {
   steps: StepWrite[];
   idempotency: { key: string; requestHash: string } | null;
 }

@@ -14,7 +14,7 @@ function insertedRecord(tx: NewTransaction, createdAt: Date | string): Transacti
     spec: tx.spec,
     type: tx.type,
     status: tx.status,
-    direction: tx.direction as TransactionRecord['direction'],
+    direction: tx.direction,
     pivotPassed: false,
     input: tx.input ?? null,
     deadlineAt: tx.deadlineAt,

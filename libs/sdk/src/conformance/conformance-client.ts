@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { HEADERS, idempotencyKeyFor, type ParticipantCall, type Phase } from '@accord/contracts';
+import { HEADERS, participantCallHeaders, type ParticipantCall, type Phase } from '@accord/contracts';
 import { renderTemplate } from '@accord/core';
-import { signBody } from '@accord/transport';
+import { parseJsonOrText, readCappedBody, signBody } from '@accord/transport';
 import { Agent, request } from 'undici';
 import type { ConformanceEndpoint } from './conformance.types';
 
@@ -66,16 +66,11 @@ export class ConformanceClient {
       input,
     };
     const body = JSON.stringify(call);
-    const headers: Record<string, string> = {
-      ...(spec.endpoint.headers ?? {}),
-      'content-type': 'application/json',
-      [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
-      [HEADERS.transaction]: call.transactionId,
-      [HEADERS.step]: call.step,
-      [HEADERS.phase]: call.phase,
-      [HEADERS.attempt]: String(call.attempt),
-      [HEADERS.traceparent]: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
-    };
+    const headers = participantCallHeaders(
+      call,
+      `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+      spec.endpoint.headers,
+    );
     const signature = this.signature(spec.signing ?? { kind: 'coordinator' }, body, call);
     if (signature !== undefined) headers[HEADERS.signature] = signature;
     return { body, headers };
@@ -100,8 +95,8 @@ export class ConformanceClient {
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await readCapped(response.body);
-      return { status: response.statusCode, body: parseBody(text) };
+      const text = await readCappedBody(response.body, MAX_ANSWER_BYTES);
+      return { status: response.statusCode, body: parseJsonOrText(text) };
     } catch (error) {
       return { status: null, body: null, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }
@@ -137,28 +132,6 @@ export class ConformanceClient {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string): unknown {
-  if (text.length === 0) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** JSON with object keys sorted, so two equal documents compare equal as text. */
 export function canonicalJson(value: unknown): string {
