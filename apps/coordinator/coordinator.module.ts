@@ -38,7 +38,7 @@ export class CoordinatorModule {
         { provide: ReadinessProbe, useValue: probe },
         {
           provide: APP_GUARD,
-          useFactory: (reflector: Reflector) => new AuthGuard(reflector, { adminToken: runtime.config.ADMIN_TOKEN }),
+          useFactory: (reflector: Reflector) => new AuthGuard(reflector),
           inject: [Reflector],
         },
         { provide: APP_FILTER, useValue: new HttpExceptionFilter(runtime.logger) },

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { frameworkErrorResponse, installJsonBodyParser } from '@accord/api';
+import { Authenticator, frameworkErrorResponse, installAuthentication, installJsonBodyParser } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     { logger: ['error', 'warn'], bodyParser: false },
   );
   installJsonBodyParser(app.getHttpAdapter().getInstance());
+  installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -121,6 +121,12 @@ describe('authentication with ADMIN_TOKEN', () => {
       expectUnauthorized(await anonymous.post(`/v1/admin/transactions/${stuckId}/resolve`, {}), 'resolve without a note');
     });
 
+    it('answers 401 before reading the body: malformed JSON, a foreign media type or an oversized body', async () => {
+      expectUnauthorized(await anonymous.post('/v1/transactions', '{"definition": '), 'malformed JSON');
+      expectUnauthorized(await anonymous.call('POST', '/v1/definitions', 'x', { 'content-type': 'text/plain' }), 'text/plain');
+      expectUnauthorized(await anonymous.post('/v1/definitions', { pad: 'x'.repeat(2 * 1024 * 1024) }), 'oversized body');
+    });
+
     it('changed nothing', async () => {
       expect((await api.get('/v1/definitions/registered-later')).status).toBe(404);
       expect((await api.get(`/v1/transactions/${stuckId}`)).body.status).toBe('STUCK');

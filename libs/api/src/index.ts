@@ -2,6 +2,8 @@ export * from './errors/api-error';
 export * from './errors/http-exception.filter';
 export * from './auth/scopes';
 export * from './auth/auth.guard';
+export * from './auth/authenticator';
+export * from './auth/authentication.hook';
 export * from './controllers/definitions.controller';
 export * from './controllers/transactions.controller';
 export * from './controllers/admin.controller';
