@@ -1,4 +1,5 @@
 import { InitialSchema1795300000000 } from './1795300000000-InitialSchema';
+import { RetentionIndex1795400000000 } from './1795400000000-RetentionIndex';
 
 /** Listed explicitly (no glob), so the build and the tests load the same set. */
-export const MIGRATIONS = [InitialSchema1795300000000];
+export const MIGRATIONS = [InitialSchema1795300000000, RetentionIndex1795400000000];

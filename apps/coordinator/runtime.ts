@@ -2,12 +2,12 @@ import type IORedis from 'ioredis';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
-import { createRedis, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
+import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
   PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
 } from '@accord/engine';
 import {
-  AuditStore, createDataSource, DefinitionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
+  AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
 } from '@accord/persistence';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
 import { HttpInvoker } from '@accord/transport';
@@ -36,6 +36,7 @@ export class Runtime {
   readonly runStep: RunStepAttempt;
   private worker: StepWorker | null = null;
   private sweeper: Sweeper | null = null;
+  private retention: Periodic | null = null;
 
   constructor(
     readonly config: AccordConfig,
@@ -81,10 +82,23 @@ export class Runtime {
       onError: (error) => this.logger.warn({ err: error }, 'sweep failed; retrying next interval'),
     });
     this.sweeper.start();
+    if (this.config.RETENTION_DAYS > 0) {
+      const store = new RetentionStore(this.dataSource);
+      this.retention = new Periodic(
+        async () => {
+          const deleted = await purgeExpired(store, this.config.RETENTION_DAYS);
+          if (deleted > 0) this.logger.info({ deleted, days: this.config.RETENTION_DAYS }, 'retention: deleted finished transactions');
+        },
+        this.config.RETENTION_INTERVAL_MS,
+        (error) => this.logger.warn({ err: error }, 'retention run failed; retrying next interval'),
+      );
+      this.retention.start();
+    }
   }
 
   /** Stops taking work, lets jobs in hand finish, then closes connections. */
   async stop(): Promise<void> {
+    await this.retention?.stop();
     await this.sweeper?.stop();
     await this.worker?.close();
     await this.listener.stop();

@@ -31,6 +31,10 @@ export const ConfigSchema = z.object({
   /** A due step is re-enqueued only after it waited this long, so the sweeper
    * does not race the fast path. */
   SWEEP_GRACE_MS: int(0, 600_000, 2000),
+  /** Terminal transactions finished longer ago than this are deleted with
+   * their steps, attempts and idempotency keys. 0 keeps them forever. */
+  RETENTION_DAYS: int(0, 36_500, 0),
+  RETENTION_INTERVAL_MS: int(1000, 86_400_000, 3_600_000),
   /** Added to a call's timeout to form its lease. */
   LEASE_MARGIN_MS: int(100, 600_000, 5000),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024, 1024 * 1024),

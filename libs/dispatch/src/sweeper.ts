@@ -1,4 +1,5 @@
 import type { SweepStore } from '@accord/persistence';
+import { Periodic } from './periodic';
 import type { StepQueue } from './step.queue';
 
 export interface SweeperOptions {
@@ -21,25 +22,22 @@ export interface SweepReport {
  * data, delays a step by one sweep and never loses it.
  */
 export class Sweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: SweepStore,
     private readonly queue: StepQueue,
     private readonly options: SweeperOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.tick();
+  ) {
+    this.periodic = new Periodic(() => this.sweepOnce(), options.intervalMs, options.onError);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async sweepOnce(): Promise<SweepReport> {
@@ -49,15 +47,5 @@ export class Sweeper {
     const overdue = await this.store.overdueDeadlines(batch);
     for (const id of overdue) await this.options.onDeadline(id);
     return { requeued: owed.length, deadlines: overdue.length };
-  }
-
-  private tick(): void {
-    if (this.stopped) return;
-    this.running = this.sweepOnce()
-      .catch((error) => this.options.onError(error))
-      .finally(() => {
-        this.running = null;
-        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
-      });
   }
 }

@@ -9,3 +9,4 @@ export * from './stores/sweep.store';
 export * from './stores/audit.store';
 export * from './util/canonical-json';
 export * from './stores/transaction.listener';
+export * from './stores/retention.store';

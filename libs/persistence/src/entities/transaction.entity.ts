@@ -4,6 +4,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Index('transactions_list_idx', ['createdAt', 'id'])
 @Index('transactions_status_idx', ['status', 'createdAt'])
 @Index('transactions_definition_idx', ['definitionName', 'createdAt'])
+@Index('transactions_finished_idx', ['finishedAt'], { where: 'finished_at IS NOT NULL' })
 @Index('transactions_deadline_idx', ['deadlineAt'], { where: `status IN ('RUNNING', 'TRYING') AND deadline_at IS NOT NULL` })
 export class TransactionEntity {
   @PrimaryColumn('uuid') id!: string;

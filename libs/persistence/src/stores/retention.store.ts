@@ -1,0 +1,26 @@
+import type { DataSource } from 'typeorm';
+
+const TERMINAL = `('COMPLETED', 'COMPENSATED', 'CONFIRMED', 'CANCELLED', 'RESOLVED')`;
+
+/** Deletes old finished transactions in batches, oldest first, with
+ * everything that belongs to them. Safe on every replica (SKIP LOCKED). */
+export class RetentionStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** One batch; returns how many transactions it deleted. */
+  async purge(olderThanDays: number, batchSize: number): Promise<number> {
+    const rows = await this.db.query(
+      `WITH doomed AS (
+         SELECT id FROM transactions
+         WHERE finished_at IS NOT NULL AND finished_at < now() - make_interval(days => $1) AND status IN ${TERMINAL}
+         ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       s AS (DELETE FROM steps WHERE transaction_id IN (SELECT id FROM doomed)),
+       a AS (DELETE FROM attempts WHERE transaction_id IN (SELECT id FROM doomed)),
+       k AS (DELETE FROM idempotency_keys WHERE transaction_id IN (SELECT id FROM doomed)),
+       t AS (DELETE FROM transactions WHERE id IN (SELECT id FROM doomed) RETURNING 1)
+       SELECT count(*)::int AS n FROM t`,
+      [olderThanDays, batchSize],
+    );
+    return rows[0].n as number;
+  }
+}
