@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRANSACTION_STATUSES } from '@accord/contracts';
 import { NAME_PATTERN } from '@accord/core';
 import { EngineError } from '@accord/engine';
 
@@ -22,14 +23,10 @@ export const StartBodySchema = z
     path: ['version'],
   });
 
-export const STATUSES = [
-  'RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'RESOLVED', 'STUCK',
-  'TRYING', 'CONFIRMING', 'CANCELLING', 'CONFIRMED', 'CANCELLED',
-] as const;
 
 export const ListQuerySchema = z
   .object({
-    status: z.enum(STATUSES).optional(),
+    status: z.enum(TRANSACTION_STATUSES).optional(),
     definition: z.string().regex(NAME_PATTERN, 'must be a definition name').optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().max(512).optional(),

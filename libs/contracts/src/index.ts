@@ -1,2 +1,3 @@
 export * from './participant.protocol';
 export * from './error-codes';
+export * from './api-views';

@@ -5,6 +5,7 @@ import { EngineError, TransactionEvents } from '@accord/engine';
 import { AuditStore, TransactionQueryStore, TransactionStore } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
+import { presentAudit } from '../presenters/log.presenter';
 import { presentTransaction } from '../presenters/transaction.presenter';
 import { BulkRetryBodySchema, parse, ResolveBodySchema, RetryBodySchema, UUID } from '../request.schemas';
 
@@ -71,15 +72,7 @@ export class AdminController {
     const q = parse(AuditQuerySchema, query, 'query');
     const rows = await this.audit.list(q.limit, q.before);
     return {
-      items: rows.map((r) => ({
-        id: String(r.id),
-        actor: r.actor,
-        action: r.action,
-        target: r.target,
-        note: r.note,
-        details: r.details,
-        at: new Date(r.at as string).toISOString(),
-      })),
+      items: rows.map(presentAudit),
     };
   }
 

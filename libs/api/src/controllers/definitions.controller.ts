@@ -4,10 +4,10 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { DefinitionSchema, NAME_PATTERN } from '@accord/core';
 import { EngineError, RegisterDefinition } from '@accord/engine';
-import { DefinitionStore, type DefinitionRecord } from '@accord/persistence';
+import { DefinitionStore } from '@accord/persistence';
+import { presentDefinition } from '../presenters/definition.presenter';
 import { RequireScope } from '../auth/scopes';
 
-const present = (r: DefinitionRecord) => ({ ...r.body, name: r.name, version: r.version, createdAt: r.createdAt });
 
 @ApiTags('definitions')
 @ApiBearerAuth()
@@ -25,14 +25,14 @@ export class DefinitionsController {
   async create(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { record, created } = await this.register.execute(body);
     void reply.status(created ? 201 : 200);
-    return present(record);
+    return presentDefinition(record);
   }
 
   @Get()
   @RequireScope('transactions:read')
   @ApiOperation({ summary: 'The latest version of every definition' })
   async list() {
-    return { items: (await this.definitions.listLatest()).map(present) };
+    return { items: (await this.definitions.listLatest()).map(presentDefinition) };
   }
 
   @Get(':name')
@@ -40,7 +40,7 @@ export class DefinitionsController {
   async latest(@Param('name') name: string) {
     const record = NAME_PATTERN.test(name) ? await this.definitions.latest(name) : null;
     if (!record) throw new EngineError('DEFINITION_NOT_FOUND', `no definition "${name}"`);
-    return present(record);
+    return presentDefinition(record);
   }
 
   @Get(':name/versions/:version')
@@ -49,6 +49,6 @@ export class DefinitionsController {
     const v = /^[1-9][0-9]{0,8}$/.test(version) ? Number(version) : null;
     const record = v !== null && NAME_PATTERN.test(name) ? await this.definitions.get(name, v) : null;
     if (!record) throw new EngineError('DEFINITION_NOT_FOUND', `no definition "${name}" version ${version}`);
-    return present(record);
+    return presentDefinition(record);
   }
 }

@@ -7,6 +7,7 @@ import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine
 import { TransactionListener, TransactionQueryStore, TransactionStore, type TransactionRecord } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
+import { presentAttempt } from '../presenters/log.presenter';
 import { presentSummary, presentTransaction } from '../presenters/transaction.presenter';
 import {
   decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
@@ -86,19 +87,7 @@ export class TransactionsController {
     await this.find(id);
     const rows = await this.store.attempts(id);
     return {
-      items: rows.map((r) => ({
-        id: String(r.id),
-        step: r.step,
-        phase: r.phase,
-        attempt: r.attempt,
-        startedAt: new Date(r.started_at as string).toISOString(),
-        latencyMs: r.latency_ms,
-        outcome: r.outcome,
-        statusCode: r.status_code,
-        error: r.error,
-        applied: r.applied,
-        worker: r.worker,
-      })),
+      items: rows.map(presentAttempt),
     };
   }
 

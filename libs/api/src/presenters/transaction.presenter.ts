@@ -1,12 +1,13 @@
+import type { TransactionStatus, TransactionSummary as SummaryView, TransactionView } from '@accord/contracts';
 import type { TransactionRecord, TransactionSummary } from '@accord/persistence';
 
-export function presentTransaction(record: TransactionRecord) {
+export function presentTransaction(record: TransactionRecord): TransactionView {
   return {
     id: record.id,
     definition: record.definitionName === null ? null : { name: record.definitionName, version: record.definitionVersion },
     inline: record.spec !== null,
     type: record.type,
-    status: record.status,
+    status: record.status as TransactionStatus,
     input: record.input,
     deadlineAt: record.deadlineAt === null ? null : new Date(record.deadlineAt).toISOString(),
     createdAt: record.createdAt,
@@ -24,12 +25,12 @@ export function presentTransaction(record: TransactionRecord) {
   };
 }
 
-export function presentSummary(summary: TransactionSummary) {
+export function presentSummary(summary: TransactionSummary): SummaryView {
   return {
     id: summary.id,
     definition: summary.definitionName === null ? null : { name: summary.definitionName, version: summary.definitionVersion },
     type: summary.type,
-    status: summary.status,
+    status: summary.status as TransactionStatus,
     createdAt: summary.createdAt,
     updatedAt: summary.updatedAt,
   };

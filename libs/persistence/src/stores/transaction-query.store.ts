@@ -1,3 +1,4 @@
+import type { TransactionType } from '@accord/core';
 import type { DataSource } from 'typeorm';
 
 export interface ListFilter {
@@ -11,7 +12,7 @@ export interface TransactionSummary {
   id: string;
   definitionName: string | null;
   definitionVersion: number | null;
-  type: string;
+  type: TransactionType;
   status: string;
   createdAt: string;
   updatedAt: string;
@@ -44,7 +45,7 @@ export class TransactionQueryStore {
       id: r.id as string,
       definitionName: r.definition_name as string | null,
       definitionVersion: r.definition_version as number | null,
-      type: r.type as string,
+      type: r.type as TransactionType,
       status: r.status as string,
       createdAt: new Date(r.created_at as string).toISOString(),
       updatedAt: new Date(r.updated_at as string).toISOString(),

@@ -1,0 +1,31 @@
+import type { AttemptView, AuditEntry } from '@accord/contracts';
+
+type Row = Record<string, unknown>;
+
+export function presentAttempt(r: Row): AttemptView {
+  return {
+    id: String(r.id),
+    step: r.step as string,
+    phase: r.phase as AttemptView['phase'],
+    attempt: r.attempt as number,
+    startedAt: new Date(r.started_at as string).toISOString(),
+    latencyMs: r.latency_ms as number,
+    outcome: r.outcome as AttemptView['outcome'],
+    statusCode: r.status_code as number | null,
+    error: r.error as string | null,
+    applied: r.applied as boolean,
+    worker: r.worker as string,
+  };
+}
+
+export function presentAudit(r: Row): AuditEntry {
+  return {
+    id: String(r.id),
+    actor: r.actor as string,
+    action: r.action as string,
+    target: r.target as string | null,
+    note: r.note as string | null,
+    details: r.details,
+    at: new Date(r.at as string).toISOString(),
+  };
+}
