@@ -29,3 +29,7 @@ export interface ErrorDetail {
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details: ErrorDetail[] };
 }
+
+export function errorBody(code: ErrorCode, message: string, details: ErrorDetail[] = []): ErrorBody {
+  return { error: { code, message, details } };
+}

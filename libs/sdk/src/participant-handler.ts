@@ -1,10 +1,4 @@
-import {
-  HEADERS,
-  idempotencyKeyFor,
-  type ErrorBody,
-  type ErrorCode,
-  type ParticipantCall,
-} from '@accord/contracts';
+import { errorBody, HEADERS, idempotencyKeyFor, type ErrorBody, type ParticipantCall } from '@accord/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { PoolClient } from 'pg';
@@ -231,10 +225,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 function unauthorized(message: string): ParticipantAnswer {
   return { status: 401, body: errorBody('UNAUTHORIZED', message), headers: {} };
-}
-
-function errorBody(code: ErrorCode, message: string, details: ErrorBody['error']['details'] = []): ErrorBody {
-  return { error: { code, message, details } };
 }
 
 function pathOf(req: IncomingMessage): string {

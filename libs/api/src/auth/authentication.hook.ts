@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from '../errors/api-error';
+import { errorBody } from '@accord/contracts';
 import type { Authenticator } from './authenticator';
 import type { Principal } from './scopes';
 

@@ -1,9 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { ErrorCode } from '@accord/contracts';
+import { errorBody, type ErrorCode } from '@accord/contracts';
 import { EngineError } from '@accord/engine';
-import { errorBody, fastifyErrorCode, statusOf } from './api-error';
+import { statusOf } from './api-error';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -39,9 +39,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const details = status === 503 && typeof response === 'object' ? [{ message: JSON.stringify(response) }] : [];
       return { status, body: errorBody(code, exception.message, details) };
     }
-    const fastify = exception as { code?: string; statusCode?: number; message?: string };
-    const code = fastifyErrorCode(fastify.code, fastify.statusCode);
-    if (code) return { status: statusOf(code), body: errorBody(code, fastify.message ?? code) };
     if (isUnavailable(exception)) {
       this.logger.warn({ err: exception }, 'dependency unavailable');
       return { status: 503, body: errorBody('SERVICE_UNAVAILABLE', 'a dependency is unavailable; retry later') };

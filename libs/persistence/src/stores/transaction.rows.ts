@@ -3,8 +3,8 @@ import { mapTransactionRow, type Claim, type NewTransaction, type StepWrite, typ
 
 /** Rows to and from the transition statements. */
 
-export /** The transaction `insert` wrote, as `load` would read it back. */
-function insertedRecord(tx: NewTransaction, createdAt: Date | string): TransactionRecord {
+/** The transaction `insert` wrote, as `load` would read it back. */
+export function insertedRecord(tx: NewTransaction, createdAt: Date | string): TransactionRecord {
   const at = new Date(createdAt).toISOString();
   return {
     id: tx.id,
