@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { callTimeoutMs, classify, describeOutcome, type CallResult, type Phase } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
-import type { AttemptRecord, TransactionStore } from '@accord/persistence';
+import { toStorableJson, type AttemptRecord, type TransactionStore } from '@accord/persistence';
 import type { ParticipantInvoker } from '@accord/transport';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
@@ -44,6 +44,9 @@ export class RunStepAttempt {
         timeoutMs: callTimeoutMs(endpoint),
       }));
     }
+    // A participant's answer is stored as output or error text, and must not
+    // be able to make every write of this transaction fail.
+    if (result.kind === 'response') result = { ...result, body: toStorableJson(result.body) };
     const outcome = classify(result);
     this.hooks.attemptFinished(phase, outcome.type, latencyMs / 1000);
     const error = outcome.type === 'ok' ? null : `${describeOutcome(outcome)}; ${errorText(result)}`;

@@ -10,3 +10,4 @@ export * from './stores/audit.store';
 export * from './util/canonical-json';
 export * from './stores/transaction.listener';
 export * from './stores/retention.store';
+export * from './util/storable-json';

@@ -4,7 +4,6 @@ import { parseRetryAfter, type HttpEndpoint } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
 import { signBody } from './request-signer';
 import { parseJsonOrText, readCappedBody } from './response-body';
-import { toStorableJson } from './storable-json';
 import { childTraceparent } from './traceparent';
 
 /** Parsed endpoint URLs (a few per definition); cleared when it grows past this. */
@@ -55,7 +54,7 @@ export class HttpInvoker extends ParticipantInvoker {
         result: {
           kind: 'response',
           status: response.statusCode,
-          body: parseBody(text),
+          body: parseJsonOrText(text),
           retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
         },
       };
@@ -88,8 +87,4 @@ function isTimeout(error: unknown): boolean {
     error instanceof errors.BodyTimeoutError ||
     (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
   );
-}
-
-function parseBody(text: string): unknown {
-  return toStorableJson(parseJsonOrText(text));
 }

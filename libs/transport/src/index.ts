@@ -3,4 +3,3 @@ export * from './http.invoker';
 export * from './request-signer';
 export * from './traceparent';
 export * from './response-body';
-export * from './storable-json';
