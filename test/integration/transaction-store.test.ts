@@ -68,7 +68,7 @@ describe(TransactionStore.name, () => {
     const granted = claims.filter((c) => c !== null);
     expect(granted).toHaveLength(1);
     expect(granted[0]!.claim).toBe(1);
-    expect(granted[0]!.input).toEqual({ n: 1 });
+    expect(granted[0]!.record.steps[0].input).toEqual({ n: 1 });
     await new Promise((r) => setTimeout(r, 300));
     expect((await store.claim(id, 'a', 'action', 1))!.claim).toBe(2);
     expect(await store.claim(id, 'a', 'action', 2)).toBeNull();

@@ -27,8 +27,10 @@ export class RunStepAttempt {
     const phase = job.p as Phase;
     const claim = await this.store.claim(job.t, job.s, phase, job.a);
     if (!claim) return;
-    const plan = await this.plans.resolve(claim);
+    const { record } = claim;
+    const plan = await this.plans.resolve(record);
     const endpoint = plan.steps.find((s) => s.name === job.s)?.endpoints[phase];
+    const input = record.steps.find((s) => s.name === job.s)?.input ?? null;
     const startedAt = Date.now();
     let result: CallResult;
     let latencyMs = 0;
@@ -39,8 +41,8 @@ export class RunStepAttempt {
       request = { method: endpoint.method ?? 'POST', url: endpoint.url };
       ({ result, latencyMs } = await this.invoker.invoke({
         endpoint,
-        call: { transactionId: job.t, step: job.s, phase, attempt: job.a, input: claim.input },
-        traceparent: claim.traceparent ?? '',
+        call: { transactionId: job.t, step: job.s, phase, attempt: job.a, input },
+        traceparent: record.traceparent ?? '',
         timeoutMs: callTimeoutMs(endpoint),
       }));
     }
@@ -74,7 +76,7 @@ export class RunStepAttempt {
         if (!step || step.claim !== claim.claim) return null;
         return { event: { type: 'result', step: job.s, phase, attempt: job.a, outcome, error: error ?? undefined }, attempt };
       },
-      claim.record,
+      record,
     );
     if (applied.kind === 'skipped') await this.store.logAttempt(attempt);
   }

@@ -3,6 +3,7 @@ export * from './migrator';
 export * from './entities';
 export * from './stores/transaction.record';
 export * from './stores/transaction.store';
+export { TX_NOTIFY_CHANNEL } from './stores/transition.sql';
 export * from './stores/transaction-query.store';
 export * from './stores/definition.store';
 export * from './stores/sweep.store';

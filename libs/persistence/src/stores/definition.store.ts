@@ -1,6 +1,6 @@
-import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Spec, TransactionType } from '@accord/core';
+import { preparedQuery } from '../util/prepared-query';
 
 export interface DefinitionRecord {
   name: string;
@@ -77,7 +77,7 @@ export class DefinitionStore {
   async get(name: string, version: number): Promise<DefinitionRecord | null> {
     const cached = this.byVersion.get(key(name, version));
     if (cached) return cached;
-    const rows = await this.hot('definition_get', `SELECT ${COLUMNS} FROM definitions WHERE name = $1 AND version = $2`, [name, version]);
+    const rows = await preparedQuery(this.db, 'definition_get', `SELECT ${COLUMNS} FROM definitions WHERE name = $1 AND version = $2`, [name, version]);
     if (rows.length === 0) return null;
     const record = map(rows[0]);
     this.byVersion.set(key(name, version), record);
@@ -106,7 +106,7 @@ export class DefinitionStore {
   }
 
   private async readLatest(name: string): Promise<DefinitionRecord | null> {
-    const rows = await this.hot(
+    const rows = await preparedQuery(this.db, 
       'definition_latest',
       `SELECT ${COLUMNS} FROM definitions WHERE name = $1 ORDER BY version DESC LIMIT 1`,
       [name],
@@ -114,11 +114,6 @@ export class DefinitionStore {
     return rows.length === 0 ? null : map(rows[0]);
   }
 
-  /** A named (prepared) statement on the DataSource's pg pool. */
-  private async hot(name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-    const pool = (this.db.driver as unknown as { master: Pool }).master;
-    return (await pool.query({ name: `accord_${name}`, text, values })).rows as Record<string, unknown>[];
-  }
 }
 
 const key = (name: string, version: number) => `${name}@${version}`;

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { DEFINITIONS_NOTIFY_CHANNEL, type DefinitionStore } from './definition.store';
 import type { TransactionRecord } from './transaction.record';
-import { TX_NOTIFY_CHANNEL, type NotifyObserver } from './transaction.store';
+import type { NotifyObserver } from './transaction.store';
+import { TX_NOTIFY_CHANNEL } from './transition.sql';
 
 /**
  * Wakes `?waitMs=` requests when a transaction reaches a terminal status or

@@ -154,14 +154,9 @@ export interface Transition {
   audit: AuditEntry | null;
 }
 
+/** A claimed call: its fencing token, and its transaction as of the claim
+ * (the claimed step included, with its input). */
 export interface Claim {
   claim: number;
-  input: unknown;
-  definitionName: string | null;
-  definitionVersion: number | null;
-  spec: Spec | null;
-  traceparent: string | null;
-  type: TransactionType;
-  /** The transaction as of the claim. */
   record: TransactionRecord;
 }

@@ -1,5 +1,4 @@
-import type { Spec, TransactionType } from '@accord/core';
-import { mapTransactionRow, type Claim, type NewTransaction, type StepWrite, type TransactionRecord } from './transaction.record';
+import type { NewTransaction, StepWrite, Transition, TransactionRecord } from './transaction.record';
 
 /** Rows to and from the transition statements. */
 
@@ -50,16 +49,16 @@ export function stepJson(s: StepWrite): Record<string, unknown> {
   };
 }
 
-export function toClaim(row: Record<string, unknown>): Claim {
+/** One transition as a request row of the commit statement (TRANSITION_FIELDS). */
+export function transitionRequest(t: Transition): Record<string, unknown> {
+  const a = t.attempt;
   return {
-    claim: row.claimed as number,
-    input: row.step_input,
-    definitionName: row.definition_name as string | null,
-    definitionVersion: row.definition_version as number | null,
-    spec: row.spec as Spec | null,
-    traceparent: row.traceparent as string | null,
-    type: row.type as TransactionType,
-    record: mapTransactionRow(row),
+    id: t.id, expected: t.expectedVersion, status: t.status, direction: t.direction, pivot_passed: t.pivotPassed,
+    finished: t.finished, steps: t.steps.map(stepJson), a_step: a?.step ?? null, a_claim: a?.claim ?? null,
+    a_phase: a?.phase ?? null, a_attempt: a?.attempt ?? null, a_started_at: a ? iso(a.startedAt) : null,
+    a_latency_ms: a?.latencyMs ?? null, a_outcome: a?.outcome ?? null, a_status_code: a?.statusCode ?? null,
+    a_error: a?.error ?? null, a_request: a ? (a.request ?? null) : null, a_applied: a?.applied ?? null,
+    a_worker: a?.worker ?? null,
   };
 }
 

@@ -1,0 +1,160 @@
+/**
+ * The hot path's statements. A claim and a transition each have one body,
+ * fed by a CTE `r` of requests: either one request in plain parameters (the
+ * planner sees constants and goes by primary key) or a JSON array of them,
+ * so concurrent jobs share one statement (group commit). Each claim and each
+ * transition is still a compare-and-set on its own rows.
+ *
+ * A JSON request list is `LIMIT`ed by its own length ($2). That changes no
+ * result, but tells the planner of these prepared (generic) statements to
+ * expect a few rows: without it, it expects 100 from jsonb_to_recordset and,
+ * once the tables have grown, hash-joins them against sequential scans.
+ */
+
+export const TX_NOTIFY_CHANNEL = 'accord_tx';
+
+/** The transaction columns mapTransactionRow reads. Named, not `t.*`: the
+ * statements are prepared, and a prepared statement whose result columns
+ * change (a migration adding a column under a running replica) fails. */
+export const TX_COLUMN_NAMES = ['id', 'namespace', 'definition_name', 'definition_version', 'spec', 'type', 'status',
+  'direction', 'pivot_passed', 'input', 'deadline_at', 'version', 'traceparent', 'created_at', 'updated_at', 'finished_at'];
+const TX_COLUMNS = TX_COLUMN_NAMES.map((c) => `t.${c}`).join(', ');
+
+const STEP_COLUMN_NAMES = ['transaction_id', 'name', 'idx', 'status', 'phase', 'attempt', 'attempt_base', 'due_at',
+  'lease_until', 'lease_ms', 'claim', 'may_have_applied', 'input', 'output', 'last_error', 'updated_at'];
+const stepColumns = (alias: string) => STEP_COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ');
+
+const IN_FLIGHT = `('RUNNING', 'COMPENSATING', 'TRYING', 'CONFIRMING', 'CANCELLING')`;
+
+/** Steps of transaction `idExpr` as one JSON array: those in `changed` (a
+ * CTE of this statement, whose snapshot predates its own updates) as
+ * changed, the others from the table. */
+const stepsJson = (changed: string, idExpr: string) => `(SELECT json_agg(x ORDER BY x.idx) FROM (
+    SELECT ${stepColumns('c2')} FROM ${changed} c2 WHERE c2.transaction_id = ${idExpr}
+    UNION ALL
+    SELECT ${stepColumns('o')} FROM steps o WHERE o.transaction_id = ${idExpr}
+      AND o.name NOT IN (SELECT c3.name FROM ${changed} c3 WHERE c3.transaction_id = ${idExpr})) x)`;
+
+export const LOAD_SQL = `
+  SELECT ${TX_COLUMNS}, (SELECT json_agg(s ORDER BY s.idx) FROM steps s WHERE s.transaction_id = t.id) AS steps
+  FROM transactions t WHERE t.id = $1`;
+
+/** Claims owed calls: bumps each one's fencing token and sets its lease,
+ * and answers each claimed call's transaction as of the claim. */
+function claimSql(requests: string): string {
+  return `
+  WITH r AS (${requests}),
+  c AS (
+    UPDATE steps s SET lease_until = now() + make_interval(secs => s.lease_ms / 1000.0), claim = s.claim + 1
+    FROM r
+    WHERE s.transaction_id = r.id AND s.name = r.name AND s.phase = r.phase AND s.attempt = r.attempt
+      AND s.due_at IS NOT NULL AND (s.lease_until IS NULL OR s.lease_until < now())
+      -- a scalar subquery, so the status is read by primary key, never by
+      -- scanning the (busy, often bloated) status index for in-flight rows
+      AND (SELECT t.status FROM transactions t WHERE t.id = s.transaction_id) IN ${IN_FLIGHT}
+    RETURNING r.i, ${stepColumns('s')})
+  SELECT c.i, c.claim AS claimed, ${TX_COLUMNS}, ${stepsJson('c', 'c.transaction_id')} AS steps
+  FROM c JOIN transactions t ON t.id = c.transaction_id`;
+}
+
+/** $1..$4: transaction id, step, phase, attempt. */
+export const CLAIM_ONE_SQL = claimSql('SELECT 0 AS i, $1::uuid AS id, $2::text AS name, $3::text AS phase, $4::int AS attempt');
+/** $1: JSON array of {i, id, name, phase, attempt}; $2: its length. */
+export const CLAIM_BATCH_SQL = claimSql(
+  'SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, id uuid, name text, phase text, attempt int) LIMIT $2',
+);
+
+const STEP_RECORD = `x(name text, status text, phase text, attempt int, attempt_base int, due_at timestamptz,
+  lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
+
+/** Writes the changed steps of the transactions in `t`, whose `steps` column
+ * holds them; a lease survives only while the step owes the same call. */
+const updateSteps = (returning: string) => `
+  UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
+    due_at = x.due_at, lease_ms = x.lease_ms, may_have_applied = x.may_have_applied, input = x.input,
+    output = x.output, last_error = x.last_error, updated_at = now(),
+    lease_until = CASE WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt THEN steps.lease_until END
+  FROM t, jsonb_to_recordset(t.steps) AS ${STEP_RECORD}
+  WHERE steps.transaction_id = t.id AND steps.name = x.name RETURNING ${returning}`;
+
+/** The columns of a transition request, in the order of TRANSITION_PARAMS. */
+export const TRANSITION_FIELDS = ['id uuid', 'expected int', 'status text', 'direction text', 'pivot_passed boolean',
+  'finished boolean', 'steps jsonb', 'a_step text', 'a_claim int', 'a_phase text', 'a_attempt int',
+  'a_started_at timestamptz', 'a_latency_ms int', 'a_outcome text', 'a_status_code int', 'a_error text',
+  'a_request jsonb', 'a_applied boolean', 'a_worker text'];
+
+/** One transition in plain parameters $1..$19. */
+const TRANSITION_PARAMS = `SELECT 0 AS i, ${TRANSITION_FIELDS.map((f, k) => {
+  const [name, type] = f.split(' ');
+  return `$${k + 1}::${type} AS ${name}`;
+}).join(', ')}`;
+
+/** Transitions as a JSON array ($1) of its length $2. */
+const TRANSITION_JSON = `SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, ${TRANSITION_FIELDS.join(', ')}) LIMIT $2`;
+
+/**
+ * Transitions, each with the attempt it logs, if any. One applies only if
+ * its transaction's version is the one it was decided from and its
+ * attempt's claim is still the step's (rule 4). Answers the `i` of each
+ * applied one.
+ *
+ * `extras` (one transition in parameters): it may carry an operator's audit
+ * entry ($20, a JSON array) and settle its transaction ($21: NOTIFY the
+ * waiters on every replica), and answers the transaction as committed, in
+ * LOAD_SQL's shape.
+ */
+function commitSql(requests: string, extras: boolean): string {
+  const others = TX_COLUMN_NAMES.filter((c) => c !== 'id').map((c) => `tx.${c}`);
+  const ctes = `
+    r AS (${requests}),
+    t AS (
+      UPDATE transactions tx SET status = r.status, direction = r.direction, pivot_passed = r.pivot_passed,
+        version = tx.version + 1, updated_at = now(), finished_at = CASE WHEN r.finished THEN now() ELSE NULL END
+      FROM r
+      WHERE tx.id = r.id AND tx.version = r.expected
+        AND (r.a_step IS NULL OR EXISTS (SELECT 1 FROM steps o WHERE o.transaction_id = r.id AND o.name = r.a_step AND o.claim = r.a_claim))
+      RETURNING tx.id, ${extras ? `${others.join(', ')}, ` : ''}r.i, r.steps, r.a_step, r.a_claim, r.a_phase, r.a_attempt,
+        r.a_started_at, r.a_latency_ms, r.a_outcome, r.a_status_code, r.a_error, r.a_request, r.a_applied, r.a_worker),
+    s AS (${updateSteps(extras ? 'steps.*' : '1')}),
+    a AS (
+      INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code, error,
+        request, applied, worker)
+      SELECT t.id, t.a_step, t.a_phase, t.a_attempt, t.a_claim, t.a_started_at, t.a_latency_ms, t.a_outcome, t.a_status_code,
+        t.a_error, t.a_request, t.a_applied, t.a_worker
+      FROM t WHERE t.a_step IS NOT NULL)`;
+  if (!extras) return `WITH ${ctes} SELECT i FROM t`;
+  return `WITH ${ctes},
+    au AS (INSERT INTO audit (actor, action, target, note, details)
+      SELECT e.actor, e.action, e.target, e.note, e.details
+      FROM t, jsonb_to_recordset($20::jsonb) AS e(actor text, action text, target text, note text, details jsonb))
+    SELECT t.i, ${TX_COLUMNS},
+      CASE WHEN $21::boolean THEN pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) END AS notified,
+      ${stepsJson('s', 't.id')} AS steps
+    FROM t`;
+}
+
+export const COMMIT_ONE_SQL = commitSql(TRANSITION_PARAMS, false);
+export const COMMIT_ONE_WITH_EXTRAS_SQL = commitSql(TRANSITION_PARAMS, true);
+export const COMMIT_BATCH_SQL = commitSql(TRANSITION_JSON, false);
+
+const INSERT_TX = `INSERT INTO transactions (id, namespace, definition_name, definition_version, spec, type, status,
+    direction, input, deadline_at, traceparent)
+  SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb, $10::timestamptz, $11`;
+
+const INSERT_STEPS = `INSERT INTO steps (transaction_id, idx, name, status, phase, attempt, attempt_base, due_at, lease_ms,
+    may_have_applied, input, output, last_error)
+  SELECT t.id, x.idx, x.name, x.status, x.phase, x.attempt, x.attempt_base, x.due_at, x.lease_ms, x.may_have_applied,
+    x.input, x.output, x.last_error
+  FROM t, jsonb_to_recordset($12::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
+    due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
+
+/** A new transaction and its steps; answers its `created_at`. */
+export const INSERT_SQL = `WITH t AS (${INSERT_TX} RETURNING id, created_at), s AS (${INSERT_STEPS}) SELECT t.created_at FROM t`;
+
+/** The same, only if the idempotency key ($13, $14) is new: no row otherwise. */
+export const INSERT_IDEMPOTENT_SQL = `
+  WITH k AS (INSERT INTO idempotency_keys (namespace, key, request_hash, transaction_id)
+      VALUES ($2, $13, $14, $1) ON CONFLICT DO NOTHING RETURNING 1),
+    t AS (${INSERT_TX} WHERE EXISTS (SELECT 1 FROM k) RETURNING id, created_at),
+    s AS (${INSERT_STEPS})
+  SELECT t.created_at FROM t`;
