@@ -1,6 +1,6 @@
 /** The API's response bodies: the presenters in libs/api return these types
  * and the client SDK reads them, so the two cannot drift apart. */
-import type { Definition, Outcome, StepStatus, TransactionType } from '@accord/core';
+import { isSettled, type Definition, type Outcome, type StepStatus, type TransactionType } from '@accord/core';
 import type { Phase } from './participant.protocol';
 
 export const TRANSACTION_STATUSES = [
@@ -10,7 +10,7 @@ export const TRANSACTION_STATUSES = [
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
 
 /** Where a transaction stops moving by itself: terminal, or waiting for an operator. */
-export const SETTLED_STATUSES: readonly TransactionStatus[] = ['COMPLETED', 'COMPENSATED', 'CONFIRMED', 'CANCELLED', 'RESOLVED', 'STUCK'];
+export const SETTLED_STATUSES: readonly TransactionStatus[] = TRANSACTION_STATUSES.filter(isSettled);
 
 /** A registered definition: the body plus what the server assigned. */
 export type DefinitionView = Definition & { version: number; createdAt: string };

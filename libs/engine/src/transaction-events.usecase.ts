@@ -1,5 +1,5 @@
 import type { MachineEvent } from '@accord/core';
-import type { AuditEntry, TransactionRecord } from '@accord/persistence';
+import type { AuditEntry } from '@accord/persistence';
 import { EngineError } from './engine.error';
 import type { TransitionRunner } from './transition.runner';
 
@@ -9,19 +9,20 @@ export interface OperatorAction {
 }
 
 /** Requests that move a transaction other than a participant's answer:
- * abort, deadline, and the operators' retry and resolve (audited). */
+ * abort, deadline, and the operators' retry and resolve (audited). They
+ * answer nothing: the caller reads the transaction as it now is. */
 export class TransactionEvents {
   constructor(private readonly runner: TransitionRunner) {}
 
-  abort(id: string, actor: string): Promise<TransactionRecord> {
+  abort(id: string, actor: string): Promise<void> {
     return this.apply(id, { type: 'abort', reason: `aborted by ${actor}` }, null);
   }
 
-  retry(id: string, action: OperatorAction): Promise<TransactionRecord> {
+  retry(id: string, action: OperatorAction): Promise<void> {
     return this.apply(id, { type: 'retry' }, { actor: action.actor, action: 'retry', target: id, note: action.note ?? null });
   }
 
-  resolve(id: string, action: OperatorAction): Promise<TransactionRecord> {
+  resolve(id: string, action: OperatorAction): Promise<void> {
     return this.apply(
       id,
       { type: 'resolve', note: action.note },
@@ -33,7 +34,7 @@ export class TransactionEvents {
     await this.runner.run(id, () => ({ event: { type: 'deadline' } }));
   }
 
-  private async apply(id: string, event: MachineEvent, audit: AuditEntry | null): Promise<TransactionRecord> {
+  private async apply(id: string, event: MachineEvent, audit: AuditEntry | null): Promise<void> {
     const outcome = await this.runner.run(id, () => ({ event, ...(audit ? { audit } : {}) }));
     switch (outcome.kind) {
       case 'not-found':
@@ -42,7 +43,7 @@ export class TransactionEvents {
         throw new EngineError('INVALID_STATE', outcome.decision.reason ?? 'not allowed in the current state');
       case 'skipped':
       case 'applied':
-        return outcome.record;
+        return;
     }
   }
 }

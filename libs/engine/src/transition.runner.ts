@@ -1,4 +1,4 @@
-import { decide, isTerminal, type Decision, type MachineEvent, type TransactionState } from '@accord/core';
+import { decide, isSettled, isTerminal, type Decision, type MachineEvent, type TransactionState } from '@accord/core';
 import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
 import { systemClock } from './clock';
@@ -67,7 +67,7 @@ export class TransitionRunner {
         direction: after.direction,
         pivotPassed: after.pivotPassed,
         finished: isTerminal(after.status),
-        notify: changedStatus && (isTerminal(after.status) || after.status === 'STUCK'),
+        notify: changedStatus && isSettled(after.status),
         steps: stepWrites(plan, before.steps, after.steps, this.leaseMarginMs),
         attempt: input.attempt ? { ...input.attempt, applied: true } : null,
         audit: input.audit ?? null,

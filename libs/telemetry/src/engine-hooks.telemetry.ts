@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import { isSettled } from '@accord/core';
 import { EngineHooks } from '@accord/engine';
 import type { TransactionRecord } from '@accord/persistence';
 import type { AccordMetrics } from './metrics.registry';
 
-const OUTCOMES = new Set(['COMPLETED', 'COMPENSATED', 'CONFIRMED', 'CANCELLED', 'RESOLVED', 'STUCK']);
 
 export class TelemetryHooks extends EngineHooks {
   constructor(
@@ -14,7 +14,7 @@ export class TelemetryHooks extends EngineHooks {
   }
 
   statusChanged(record: TransactionRecord, from: string, to: string): void {
-    if (OUTCOMES.has(to)) this.metrics.finished.inc({ type: record.type, outcome: to });
+    if (isSettled(to)) this.metrics.finished.inc({ type: record.type, outcome: to });
     const level = to === 'STUCK' ? 'warn' : 'debug';
     this.logger[level]({ 'accord.transaction.id': record.id, from, to }, `transaction ${to}`);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { isTerminal } from '@accord/core';
+import { isSettled } from '@accord/core';
 import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
 import { TransactionListener, TransactionQueryStore, TransactionStore, type TransactionRecord } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -113,7 +113,7 @@ export class TransactionsController {
   private async waitFor(record: TransactionRecord, waitMs: number): Promise<TransactionRecord> {
     const until = Date.now() + waitMs;
     let current = record;
-    while (!isTerminal(current.status) && current.status !== 'STUCK') {
+    while (!isSettled(current.status)) {
       const left = until - Date.now();
       if (left <= 0) break;
       const delivered = await this.listener.wait(current.id, Math.min(left, 1000));

@@ -28,6 +28,11 @@ export function isTerminal(status: string): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
+/** Terminal, or STUCK (waiting for an operator): moves no further by itself. */
+export function isSettled(status: string): boolean {
+  return status === STEP_STATUS.STUCK || isTerminal(status);
+}
+
 export interface StepState {
   name: string;
   status: StepStatus;

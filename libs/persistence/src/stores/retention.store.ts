@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
+import { TERMINAL_STATUSES } from '@accord/core';
 
-const TERMINAL = `('COMPLETED', 'COMPENSATED', 'CONFIRMED', 'CANCELLED', 'RESOLVED')`;
+const TERMINAL = `(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /** Deletes old finished transactions in batches, oldest first, with
  * everything that belongs to them. Safe on every replica (SKIP LOCKED). */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseRetryAfter } from '@accord/core';
+import { backoffDelay, classify, parseRetryAfter, type RetryPolicy } from '@accord/core';
+import { parseJsonOrText } from '@accord/transport';
 import { request, type Dispatcher } from 'undici';
 import { AccordApiError } from './accord-api-error';
 
@@ -33,9 +34,9 @@ export interface HttpAnswer<T> {
   body: T;
 }
 
-const RETRYABLE_STATUS = (status: number): boolean => status === 408 || status === 429 || status >= 500;
-const BACKOFF_INITIAL_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
+/** The coordinator's own response table decides what is worth repeating. */
+const retryable = (status: number): boolean => classify({ kind: 'response', status }).type === 'retry';
+const BACKOFF: RetryPolicy = { maxAttempts: Infinity, initialDelayMs: 100, maxDelayMs: 5_000, multiplier: 2, jitter: true };
 /** A longer Retry-After is cut to this: the caller is waiting. */
 const RETRY_AFTER_MAX_MS = 30_000;
 
@@ -60,13 +61,15 @@ export class HttpTransport {
         answer = await this.once(call);
       } catch (error) {
         if (!mayRetry) throw error;
-        await sleep(backoffMs(attempt));
+        await sleep(backoffDelay(BACKOFF, attempt + 1, Math.random()));
         continue;
       }
       if (answer.status < 400) return answer as HttpAnswer<T>;
-      if (!mayRetry || !RETRYABLE_STATUS(answer.status)) throw AccordApiError.from(answer.status, answer.body);
+      if (!mayRetry || !retryable(answer.status)) throw AccordApiError.from(answer.status, answer.body);
       const retryAfterMs = parseRetryAfter(answer.retryAfter, Date.now());
-      await sleep(retryAfterMs === undefined ? backoffMs(attempt) : Math.min(retryAfterMs, RETRY_AFTER_MAX_MS));
+      await sleep(
+        retryAfterMs === undefined ? backoffDelay(BACKOFF, attempt + 1, Math.random()) : Math.min(retryAfterMs, RETRY_AFTER_MAX_MS),
+      );
     }
   }
 
@@ -83,7 +86,7 @@ export class HttpTransport {
     });
     const text = await res.body.text();
     const retryAfter = res.headers['retry-after'];
-    return { status: res.statusCode, body: parseJson(text), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
+    return { status: res.statusCode, body: parseJsonOrText(text), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
   }
 
   private url(call: HttpCall): string {
@@ -93,21 +96,5 @@ export class HttpTransport {
     }
     const search = query.size > 0 ? `?${query.toString()}` : '';
     return `${this.baseUrl}${call.path}${search}`;
-  }
-}
-
-/** Exponential with jitter in [d/2, d], so many clients do not retry in step. */
-function backoffMs(attempt: number): number {
-  const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt);
-  return delay / 2 + Math.random() * (delay / 2);
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Not the coordinator's JSON (a proxy's error page): AccordApiError keeps the text.
-    return text;
   }
 }
