@@ -33,15 +33,14 @@
  * GET /_effects → effect rows.
  * Several processes may run against one database (kill/restart tests).
  */
-import { HEADERS } from '@accord/contracts';
+import { errorBody } from '@accord/contracts';
 import {
+  answerParticipantCall,
   Barrier,
+  BARRIER_RESULT_HEADER,
   BusinessRefusal,
   TransientFailure,
-  parseParticipantCall,
-  verifySignature,
   readRequestBody,
-  sendBarrierResult,
   sendJson,
   type ParticipantContext,
   type ParticipantRoute,
@@ -84,6 +83,8 @@ ALTER TABLE accounts ADD COLUMN IF NOT EXISTS pending bigint NOT NULL DEFAULT 0;
 ALTER TABLE effects ADD COLUMN IF NOT EXISTS frozen_delta bigint NOT NULL DEFAULT 0;
 ALTER TABLE effects ADD COLUMN IF NOT EXISTS pending_delta bigint NOT NULL DEFAULT 0;
 `;
+
+const MAX_BODY_BYTES = 1024 * 1024;
 
 const transferInput = z.object({ account: z.string().min(1), amount: z.number().int().positive() });
 
@@ -160,36 +161,35 @@ function rollFault(): Fault {
   return roll < env.BANK_FAIL_RATE / 2 ? 'before-commit' : 'lost-answer';
 }
 
+/** The SDK answers the call (signature, validation, barrier); the bank only
+ * adds its delay and the injected faults around it. */
 async function serveCall(req: IncomingMessage, res: ServerResponse, route: ParticipantRoute): Promise<void> {
-  const raw = await readRequestBody(req, 1024 * 1024);
-  if (env.BANK_SIGNING_SECRET !== undefined) {
-    const check = verifySignature({ secret: env.BANK_SIGNING_SECRET, header: req.headers[HEADERS.signature], rawBody: raw ?? '' });
-    if (!check.ok) {
-      return sendJson(res, 401, { error: { code: 'UNAUTHORIZED', message: `signature ${check.reason}`, details: [] } });
-    }
-  }
-  const parsed = parseParticipantCall(raw ?? '', req.headers);
-  if (!parsed.ok) return sendJson(res, parsed.status, parsed.body);
-  const { call } = parsed;
+  const raw = await readRequestBody(req, MAX_BODY_BYTES);
+  if (raw === undefined) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'body too large'));
   if (env.BANK_DELAY_MS > 0) await sleep(Math.random() * env.BANK_DELAY_MS);
-
   const fault = rollFault();
-  const result = await barrier.run(call, async ({ client, forwardResult }) => {
-    const output = await route(call.input, { client, call, forwardResult });
-    // After the writes, so the rollback of a half-done change is exercised too.
-    if (fault === 'before-commit') throw new TransientFailure('injected failure before commit');
-    return output;
-  });
-  if (fault === 'lost-answer') {
-    return sendJson(res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'injected failure after commit' } });
+  const answer = await answerParticipantCall(
+    { barrier, signingSecret: env.BANK_SIGNING_SECRET },
+    async (input, context) => {
+      const output = await route(input, context);
+      // After the writes, so the rollback of a half-done change is exercised too.
+      if (fault === 'before-commit') throw new TransientFailure('injected failure before commit');
+      return output;
+    },
+    raw,
+    req.headers,
+  );
+  // Only a call the barrier ran can lose its answer after the commit.
+  if (fault === 'lost-answer' && answer.headers[BARRIER_RESULT_HEADER] !== undefined) {
+    return sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'injected failure after commit'));
   }
-  sendBarrierResult(res, result);
+  sendJson(res, answer.status, answer.body, answer.headers);
 }
 
 async function seed(req: IncomingMessage): Promise<void> {
   const body = z
     .object({ accounts: z.record(z.string(), z.number().int()) })
-    .parse(JSON.parse((await readRequestBody(req, 1024 * 1024)) ?? ''));
+    .parse(JSON.parse((await readRequestBody(req, MAX_BODY_BYTES)) ?? ''));
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -248,7 +248,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (path === '/_accounts' && req.method === 'GET') return sendJson(res, 200, await accounts());
   if (path === '/_effects' && req.method === 'GET') return sendJson(res, 200, await effects());
-  sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `${req.method} ${path}` } });
+  sendJson(res, 404, errorBody('NOT_FOUND', `${req.method} ${path}`));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -272,7 +272,7 @@ async function installSchema(): Promise<void> {
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
     process.stderr.write(`bank-participant: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    if (!res.headersSent) sendJson(res, 503, { error: { code: 'SERVICE_UNAVAILABLE', message: String(error) } });
+    if (!res.headersSent) sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', String(error)));
   });
 });
 server.keepAliveTimeout = 65_000;

@@ -202,11 +202,6 @@ export function barrierAnswer(result: BarrierResult): ParticipantAnswer {
   return { status: result.status, body: result.body, headers, error: result.error };
 }
 
-export function sendBarrierResult(res: ServerResponse, result: BarrierResult): void {
-  const answer = barrierAnswer(result);
-  sendJson(res, answer.status, answer.body, answer.headers);
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (status === 204 || status === 304) {
     // No body allowed: a content-length would announce bytes that never come.
