@@ -150,6 +150,20 @@ describe('rollback while an action is in flight, end to end', () => {
     expect(calls.get('a/undo')![0].receivedAt).toBeGreaterThanOrEqual(calls.get('c/undo')![0].respondedAt!);
   });
 
+  it('awaits an action in flight when the saga is aborted, and compensates it after its answer', async () => {
+    await script(participant.url, { '/abort/a': { responses: [{ status: 200, delayMs: 1000 }] } });
+    const id = await start(diamond('abort'));
+    const deadline = Date.now() + 10_000;
+    while ((await calls(participant.url, '/abort/a')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const aborted = await api.post(`/v1/transactions/${id}/abort`);
+    expect(aborted.status).toBe(202);
+    expect(stepOf(aborted.body, 'a')).toMatchObject({ status: 'AWAITING', lastError: 'aborted by admin-token' });
+    const tx = await api.settle(id);
+    expect(tx.status).toBe('COMPENSATED');
+    const received = await log('abort');
+    expect(received.get('a/undo')![0].receivedAt).toBeGreaterThanOrEqual(received.get('a')![0].respondedAt!);
+  });
+
   it('takes an awaited call over after its worker died without sending it again, and compensates it', async () => {
     // a coordinator of its own: it is killed in the middle
     const env = { LEASE_MARGIN_MS: '300' };
