@@ -14,6 +14,8 @@ export interface CoordinatorOptions {
   queuePrefix?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Runs it under `prlimit --nofile`, to see it run out of file descriptors. */
+  fileLimit?: number;
 }
 
 export interface CoordinatorProcess {
@@ -35,7 +37,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase(options.label));
   const queuePrefix = options.queuePrefix ?? queuePrefixFor(`${options.label}_${Math.random().toString(36).slice(2, 8)}`);
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [resolve(__dirname, '../../dist/apps/coordinator/main.js')], {
+  const main = resolve(__dirname, '../../dist/apps/coordinator/main.js');
+  const [command, args] = options.fileLimit
+    ? ['prlimit', [`--nofile=${options.fileLimit}:${options.fileLimit}`, process.execPath, main]]
+    : [process.execPath, [main]];
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       NODE_ENV: 'test',

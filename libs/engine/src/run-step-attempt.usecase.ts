@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { callTimeoutMs, classify, describeOutcome, STEP_STATUS, type CallResult, type Outcome, type Phase } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
 import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
-import type { ParticipantInvoker } from '@accord/transport';
+import type { LocalFailure, ParticipantInvoker } from '@accord/transport';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
 import type { TransitionRunner } from './transition.runner';
@@ -34,7 +34,7 @@ export class RunStepAttempt {
     const endpoint = plan.steps.find((s) => s.name === job.s)?.endpoints[phase];
     const input = step?.input ?? null;
     const startedAt = Date.now();
-    let result: CallResult;
+    let result: CallResult | LocalFailure;
     let latencyMs = 0;
     let request: unknown = null;
     if (!endpoint || !('url' in endpoint)) {
@@ -48,6 +48,7 @@ export class RunStepAttempt {
         timeoutMs: callTimeoutMs(endpoint),
       }));
     }
+    if (result.kind === 'local') return this.retryLocally(job, phase, claim, result);
     // A participant's answer is stored as output or error text, and must not
     // be able to make every write of this transaction fail.
     if (result.kind === 'response') result = { ...result, body: toStorableJson(result.body) };
@@ -61,6 +62,14 @@ export class RunStepAttempt {
       error,
       request,
     });
+  }
+
+  /** This process failed to make the call: the participant's budget is not
+   * charged. The lease is handed back, so the sweeper re-enqueues the same
+   * attempt within a sweep. */
+  private async retryLocally(job: StepJob, phase: Phase, claim: Claim, failure: LocalFailure): Promise<void> {
+    this.hooks.localFailure(phase, failure.code);
+    await this.store.releaseLease(job.t, job.s, phase, job.a, claim.claim);
   }
 
   /** The call of a step its saga is rolling back without: it is not sent
@@ -124,7 +133,7 @@ function errorText(result: CallResult): string {
     case 'timeout':
       return 'timed out';
     case 'network':
-      return `connection failed: ${result.message}`;
+      return `connection failed: ${result.code}`;
     case 'response': {
       const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
       return `HTTP ${result.status}${body && body !== 'null' ? `: ${body.slice(0, 300)}` : ''}`;

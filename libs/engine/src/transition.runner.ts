@@ -1,8 +1,10 @@
 import { decide, isSettled, isTerminal, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
 import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from './clock';
 import type { EngineHooks } from './engine.hooks';
+import { Lanes } from './lanes';
 import type { PlanResolver } from './plan.resolver';
 import { stepWrites } from './step-writes';
 
@@ -18,14 +20,19 @@ export type TransitionOutcome =
   | { kind: 'rejected'; record: TransactionRecord; decision: Decision<TransactionState> }
   | { kind: 'applied'; record: TransactionRecord; decision: Decision<TransactionState> };
 
-const MAX_RACES = 50;
+/** Lost races in a row after which the runner backs off, and says so. */
+const RACES_BEFORE_BACKOFF = 8;
 
 /**
- * Load → decide → compare-and-set → enqueue. A lost race (another result
- * committed first) reloads and decides again; jobs are enqueued only after
- * the commit, and a failed enqueue is left to the sweeper.
+ * Load → decide → compare-and-set → enqueue. Transitions of one transaction
+ * take turns in this replica (Lanes); a race lost to another replica reloads
+ * and decides again, backing off when it keeps losing, and never gives up:
+ * giving up would have the participant called again. Jobs are enqueued only
+ * after the commit, and a failed enqueue is left to the sweeper.
  */
 export class TransitionRunner {
+  private readonly lanes = new Lanes();
+
   constructor(
     private readonly store: TransactionStore,
     private readonly queue: StepQueue,
@@ -38,9 +45,15 @@ export class TransitionRunner {
    * claim), tried first instead of a load. Only an applied transition may
    * rest on it, because the commit's version check proves it current; any
    * other outcome is decided again from a fresh load. */
-  async run(id: string, source: EventSource, known?: TransactionRecord): Promise<TransitionOutcome> {
+  run(id: string, source: EventSource, known?: TransactionRecord): Promise<TransitionOutcome> {
+    // A transition that waited its turn finds the transaction moved on.
+    return this.lanes.run(id, (waited) => this.runNow(id, source, waited ? undefined : known));
+  }
+
+  private async runNow(id: string, source: EventSource, known?: TransactionRecord): Promise<TransitionOutcome> {
     let preloaded = known ?? null;
-    for (let race = 0; race < MAX_RACES; race++) {
+    for (let race = 0; ; race++) {
+      if (race >= RACES_BEFORE_BACKOFF) await this.backOff(id, race);
       const fresh = preloaded === null;
       const record = preloaded ?? (await this.store.load(id));
       preloaded = null;
@@ -77,7 +90,12 @@ export class TransitionRunner {
       await this.enqueue(id, decision, dueEarlier(before.steps, after.steps));
       return { kind: 'applied', record, decision };
     }
-    throw new Error(`transaction ${id}: gave up after ${MAX_RACES} lost races`);
+  }
+
+  /** Up to about a second, with jitter, so replicas that keep colliding spread out. */
+  private async backOff(id: string, races: number): Promise<void> {
+    this.hooks.racesRepeated(id, races);
+    await sleep(Math.random() * Math.min(1000, 10 * 2 ** (races - RACES_BEFORE_BACKOFF)));
   }
 
   /** `expedite`: calls already enqueued that became due earlier. */

@@ -31,4 +31,14 @@ export class TelemetryHooks extends EngineHooks {
   transactionStarted(type: string): void {
     this.metrics.started.inc({ type });
   }
+
+  localFailure(phase: string, code: string): void {
+    this.metrics.localFailures.inc({ code });
+    this.logger.error({ 'accord.step.phase': phase, code }, 'could not make a participant call: out of a local resource; the call is retried without charging the participant');
+  }
+
+  racesRepeated(transactionId: string, races: number): void {
+    this.metrics.transitionRaces.inc();
+    this.logger.warn({ 'accord.transaction.id': transactionId, races }, 'transition keeps losing version races; backing off');
+  }
 }

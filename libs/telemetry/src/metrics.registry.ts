@@ -27,6 +27,17 @@ export class AccordMetrics {
     help: 'Fast-path enqueues that failed (the sweeper recovers them)',
     registers: [this.registry],
   });
+  readonly localFailures = new Counter({
+    name: 'accord_local_failures_total',
+    help: 'Participant calls this process could not make for want of its own resources (file descriptors, memory, ports), by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly transitionRaces = new Counter({
+    name: 'accord_transition_races_total',
+    help: 'Transitions that lost several version races in a row and backed off (replicas colliding on one transaction)',
+    registers: [this.registry],
+  });
   readonly stuck: Gauge;
 
   constructor(countStuck: () => Promise<number>) {

@@ -61,7 +61,9 @@ export class HttpInvoker extends ParticipantInvoker {
     } catch (error) {
       const latencyMs = performance.now() - started;
       if (isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
-      return { latencyMs, result: { kind: 'network', message: (error as Error).message ?? String(error) } };
+      const code = errorCode(error);
+      if (LOCAL_FAILURES.has(code)) return { latencyMs, result: { kind: 'local', code } };
+      return { latencyMs, result: { kind: 'network', code, unsent: UNSENT.has(code) } };
     }
   }
 
@@ -79,6 +81,22 @@ export class HttpInvoker extends ParticipantInvoker {
     }
     return target;
   }
+}
+
+/** Failures before a connection existed: the participant got nothing. */
+const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Failures of this process's own resources. */
+const LOCAL_FAILURES = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'ENOBUFS', 'EADDRNOTAVAIL']);
+
+/** The error's code (or its cause's), never its message: messages can name
+ * local paths and are not a contract. */
+function errorCode(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+  }
+  return 'UNKNOWN';
 }
 
 function isTimeout(error: unknown): boolean {

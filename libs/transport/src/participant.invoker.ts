@@ -8,8 +8,16 @@ export interface Invocation {
   timeoutMs: number;
 }
 
+/** The coordinator itself could not make the call (out of file
+ * descriptors, memory or local ports): nothing was sent, and it is not the
+ * participant's failure. */
+export interface LocalFailure {
+  kind: 'local';
+  code: string;
+}
+
 export interface InvocationResult {
-  result: CallResult;
+  result: CallResult | LocalFailure;
   latencyMs: number;
 }
 

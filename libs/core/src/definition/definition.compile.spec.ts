@@ -62,6 +62,12 @@ describe(compileDefinition.name, () => {
     expect(p.steps.every((s) => s.pivot === false)).toBe(true);
   });
 
+  it('caps calls in flight at 32 unless maxParallel says otherwise, and refuses a cap outside 1..256', () => {
+    expect(plan(saga([step('a')])).maxParallel).toBe(32);
+    expect(plan(saga([step('a')], { maxParallel: 4 })).maxParallel).toBe(4);
+    for (const bad of [0, 257, 1.5, '4']) expect(issues(saga([step('a')], { maxParallel: bad })).map((i) => i.path)).toEqual(['maxParallel']);
+  });
+
   it('makes a step without dependsOn follow the previous step, and dependsOn: [] a root', () => {
     const p = plan(saga([step('a'), step('b'), step('c', { dependsOn: [] }), step('d'), step('e', { dependsOn: ['a', 'd'] })]));
     expect(Object.fromEntries(p.steps.map((s) => [s.name, s.deps]))).toEqual({

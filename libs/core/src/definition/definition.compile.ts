@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { resolveRetry } from '../retry/retry.policy';
 import { collectRefs } from '../template/template.render';
 import { DefinitionSchema, SpecSchema, type Spec } from './definition.schema';
-import type { Plan, PlannedStep } from './plan';
+import { DEFAULT_MAX_PARALLEL, type Plan, type PlannedStep } from './plan';
 
 export interface ValidationIssue {
   path: string;
@@ -52,6 +52,7 @@ export function planSpec(spec: Spec): Compiled<Plan> {
     return {
       name: step.name,
       deps: [...new Set(deps)],
+      dependents: [],
       input: step.input,
       retry: resolveRetry(spec.retry, step.retry),
       pivot: 'pivot' in step ? step.pivot === true : false,
@@ -63,8 +64,10 @@ export function planSpec(spec: Spec): Compiled<Plan> {
   const cycle = findCycle(steps);
   if (cycle) return { ok: false, issues: [{ path: 'steps', message: `dependency cycle: ${cycle.join(' -> ')}` }] };
 
+  const byName = new Map(steps.map((s) => [s.name, s]));
   steps.forEach((step, i) => {
-    const ancestors = ancestorsOf(step.name, steps);
+    const ancestors = ancestorsOf(step.name, byName);
+    for (const ancestor of ancestors) byName.get(ancestor)!.dependents.push(step.name);
     const { refs, errors } = collectRefs(step.input, `steps[${i}].input`);
     issues.push(...errors);
     for (const ref of refs) {
@@ -76,7 +79,10 @@ export function planSpec(spec: Spec): Compiled<Plan> {
     }
   });
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, value: { type: spec.type, timeoutMs: spec.timeoutMs ?? null, steps } };
+  return {
+    ok: true,
+    value: { type: spec.type, timeoutMs: spec.timeoutMs ?? null, maxParallel: spec.maxParallel ?? DEFAULT_MAX_PARALLEL, steps },
+  };
 }
 
 function findCycle(steps: PlannedStep[]): string[] | null {
@@ -103,8 +109,7 @@ function findCycle(steps: PlannedStep[]): string[] | null {
   return null;
 }
 
-export function ancestorsOf(name: string, steps: readonly PlannedStep[]): Set<string> {
-  const byName = new Map(steps.map((s) => [s.name, s]));
+function ancestorsOf(name: string, byName: ReadonlyMap<string, PlannedStep>): Set<string> {
   const seen = new Set<string>();
   const todo = [...(byName.get(name)?.deps ?? [])];
   while (todo.length > 0) {

@@ -78,6 +78,9 @@ export const TccStepSchema = z
 
 const specBase = {
   timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
+  /** Calls of one transaction in flight at once, so one wide transaction
+   * cannot fill the queue ahead of the others. Default 32. */
+  maxParallel: z.number().int().min(1).max(256).optional(),
   retry: RetryPolicySchema.optional(),
   description: z.string().max(4096).optional(),
 };

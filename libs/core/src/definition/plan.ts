@@ -9,13 +9,20 @@ export type TransactionType = 'saga' | 'tcc';
 export interface Plan {
   type: TransactionType;
   timeoutMs: number | null;
+  /** Calls in flight at once; an operator retry may resume more. */
+  maxParallel: number;
   steps: PlannedStep[];
 }
+
+export const DEFAULT_MAX_PARALLEL = 32;
 
 export interface PlannedStep {
   name: string;
   /** Steps that must succeed first. */
   deps: string[];
+  /** Every step that depends on this one, directly or transitively: undone
+   * before it. Computed once per plan, not per decision. */
+  dependents: string[];
   /** Input template; undefined means the transaction's input. */
   input: unknown;
   retry: RetryPolicy;

@@ -1,4 +1,3 @@
-import { ancestorsOf } from '../definition/definition.compile';
 import type { Plan, PlannedStep } from '../definition/plan';
 import type { Outcome } from '../outcome/outcome.classify';
 import type { Phase } from '../phase';
@@ -18,8 +17,7 @@ export abstract class MachineDraft<S extends TransactionState> {
   readonly state: S;
   readonly commands: CallCommand[] = [];
   protected readonly planned: Map<string, PlannedStep>;
-  /** Every step that depends on a step, directly or transitively. */
-  private readonly descendants: Map<string, string[]>;
+  private readonly maxParallel: number;
 
   constructor(
     plan: Plan,
@@ -28,10 +26,7 @@ export abstract class MachineDraft<S extends TransactionState> {
   ) {
     this.state = { ...original, steps: original.steps.map((s) => ({ ...s })) };
     this.planned = new Map(plan.steps.map((s) => [s.name, s]));
-    const ancestors = new Map(plan.steps.map((s) => [s.name, ancestorsOf(s.name, plan.steps)]));
-    this.descendants = new Map(
-      plan.steps.map((s) => [s.name, plan.steps.filter((d) => ancestors.get(d.name)!.has(s.name)).map((d) => d.name)]),
-    );
+    this.maxParallel = plan.maxParallel;
   }
 
   /** The decision for one event: the new state and its calls, or the input
@@ -108,17 +103,26 @@ export abstract class MachineDraft<S extends TransactionState> {
     }
   }
 
-  /** Starts the forward phase of every pending step whose dependencies succeeded. */
+  /** Starts the forward phase of pending steps whose dependencies succeeded,
+   * in definition order, as far as the transaction's free call slots go. */
   protected startReady(running: StepStatus, phase: Phase): void {
     const byName = new Map(this.state.steps.map((s) => [s.name, s]));
+    let free = this.freeSlots();
     for (const step of this.state.steps) {
+      if (free === 0) return;
       if (step.status !== STEP_STATUS.PENDING) continue;
       if (this.planned.get(step.name)!.deps.every((d) => byName.get(d)!.status === STEP_STATUS.SUCCEEDED)) {
         step.status = running;
         step.input = this.renderInput(step.name);
         this.schedule(step, phase, 1, this.clock.now);
+        free--;
       }
     }
+  }
+
+  /** Calls this transaction may still start now (plan.maxParallel). */
+  protected freeSlots(): number {
+    return Math.max(0, this.maxParallel - this.state.steps.filter((s) => s.dueAt !== null).length);
   }
 
   /** Starts the undo phase of every waiting step none of whose descendants is
@@ -126,17 +130,22 @@ export abstract class MachineDraft<S extends TransactionState> {
    * (a -> b with nothing to undo -> c still undoes c before a). */
   protected undoReady(undoing: StepStatus, phase: Phase): void {
     const byName = new Map(this.state.steps.map((s) => [s.name, s]));
+    let free = this.freeSlots();
     for (const step of this.state.steps) {
+      if (free === 0) return;
       if (step.status !== undoing || step.dueAt !== null || step.phase === phase) continue;
-      const blocked = this.descendants.get(step.name)!.some((d) => {
+      const blocked = this.planned.get(step.name)!.dependents.some((d) => {
         const status = byName.get(d)!.status;
         return status === undoing || status === STEP_STATUS.AWAITING || status === STEP_STATUS.STUCK;
       });
-      if (!blocked) this.schedule(step, phase, 1, this.clock.now);
+      if (blocked) continue;
+      this.schedule(step, phase, 1, this.clock.now);
+      free--;
     }
   }
 
-  /** Every STUCK step gets a fresh budget for the phase it was stuck in. */
+  /** Every STUCK step gets a fresh budget for the phase it was stuck in, all
+   * at once: an operator retry is not held to maxParallel. */
   protected resumeStuck(status: StepStatus): void {
     for (const step of this.state.steps) {
       if (step.status !== STEP_STATUS.STUCK) continue;

@@ -17,13 +17,15 @@ import { STEP_STATUS, type StepState, type TransactionState } from './transactio
 
 // ---- generators --------------------------------------------------------------
 
-export type OutcomeKind = 'ok' | 'refused' | 'retry' | 'misconfigured';
+/** `unsent`: a retry of a call that never reached the participant (connection refused). */
+export type OutcomeKind = 'ok' | 'refused' | 'retry' | 'unsent' | 'misconfigured';
 
-/** Outcomes, `ok` weighted `okWeight` against retry 2, refused 1, misconfigured 1. */
+/** Outcomes, `ok` weighted `okWeight` against retry 2, unsent 1, refused 1, misconfigured 1. */
 export const outcomeKindArb = (okWeight: number): fc.Arbitrary<OutcomeKind> =>
   fc.oneof(
     { arbitrary: fc.constant('ok' as const), weight: okWeight },
     { arbitrary: fc.constant('retry' as const), weight: 2 },
+    { arbitrary: fc.constant('unsent' as const), weight: 1 },
     { arbitrary: fc.constant('refused' as const), weight: 1 },
     { arbitrary: fc.constant('misconfigured' as const), weight: 1 },
   );
@@ -87,9 +89,12 @@ export const DEADLINE_AT = 1_000;
 export const earlierDeps = (deps: number[] | undefined, i: number, nameOf: (i: number) => string): string[] | undefined =>
   deps === undefined ? undefined : [...new Set(deps.filter((d) => d < i))].map(nameOf);
 
+/** A generated cap on calls in flight: mostly none (the default), sometimes 1 to 3. */
+export const maxParallelArb = fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 2 });
+
 /** Compiles a generated definition, with the deadline at DEADLINE_AT when `deadline`. */
-export function compileGenerated(type: TransactionType, deadline: boolean, steps: unknown[]): Plan {
-  const compiled = compileSpec({ type, ...(deadline ? { timeoutMs: DEADLINE_AT } : {}), steps });
+export function compileGenerated(type: TransactionType, deadline: boolean, steps: unknown[], maxParallel?: number): Plan {
+  const compiled = compileSpec({ type, ...(deadline ? { timeoutMs: DEADLINE_AT } : {}), ...(maxParallel ? { maxParallel } : {}), steps });
   if (!compiled.ok) throw new Error(`generated an invalid plan: ${JSON.stringify(compiled.issues)}`);
   return compiled.value.plan;
 }
@@ -130,6 +135,8 @@ export function outcomeOf(kind: OutcomeKind, step: string, attempt: number, retr
       return { type: 'refused', status: 409 };
     case 'retry':
       return retryAfter === undefined ? { type: 'retry' } : { type: 'retry', retryAfterMs: retryAfter };
+    case 'unsent':
+      return { type: 'retry', unsent: true };
     case 'misconfigured':
       return { type: 'misconfigured', status: 400 };
   }
@@ -187,6 +194,11 @@ export abstract class SimulatorBase<S extends TransactionState> {
     this.state = decision.state;
     this.observe(event, before, decision);
     this.checkInvariants(before, decision);
+    // a call is started only into a free slot; an operator retry resumes every stuck call at once
+    if (event.type !== 'retry' && decision.commands.some((c) => c.attempt === 1)) {
+      const outstanding = decision.state.steps.filter((s) => s.dueAt !== null).length;
+      check(outstanding <= this.plan.maxParallel, 'more calls in flight than maxParallel', { max: this.plan.maxParallel, state: decision.state });
+    }
     return decision;
   }
 
@@ -360,7 +372,7 @@ export abstract class SimulatorBase<S extends TransactionState> {
     const liveKeys = new Set(this.live().map(key));
     for (const c of this.issued) {
       if (liveKeys.has(key(c))) continue;
-      for (const kind of ['ok', 'refused', 'retry', 'misconfigured'] as const) this.expectStale(c, kind);
+      for (const kind of ['ok', 'refused', 'retry', 'unsent', 'misconfigured'] as const) this.expectStale(c, kind);
     }
   }
 

@@ -32,7 +32,8 @@ describe(classify.name, () => {
 
   it('retries timeouts and connection errors', () => {
     expect(classify({ kind: 'timeout' })).toEqual({ type: 'retry' });
-    expect(classify({ kind: 'network', message: 'ECONNREFUSED' })).toEqual({ type: 'retry' });
+    expect(classify({ kind: 'network', code: 'ECONNRESET', unsent: false })).toEqual({ type: 'retry' });
+    expect(classify({ kind: 'network', code: 'ECONNREFUSED', unsent: true })).toEqual({ type: 'retry', unsent: true });
   });
 });
 

@@ -2,15 +2,18 @@
 export type CallResult =
   | { kind: 'response'; status: number; body?: unknown; retryAfterMs?: number }
   | { kind: 'timeout' }
-  | { kind: 'network'; message: string };
+  /** `unsent`: the call provably never reached the participant (connection
+   * refused, no such host): nothing can have applied. */
+  | { kind: 'network'; code: string; unsent: boolean };
 
 /** The contract's response table, as the state machines consume it. */
 export type Outcome =
   | { type: 'ok'; output: unknown }
   /** 409/422: the participant says it did not apply. */
   | { type: 'refused'; status: number }
-  /** 408, 425, 429, 5xx, timeout, connection error: unknown, may have applied. */
-  | { type: 'retry'; retryAfterMs?: number }
+  /** 408, 425, 429, 5xx, timeout, connection error: unknown, may have
+   * applied — unless `unsent`: the call never reached the participant. */
+  | { type: 'retry'; retryAfterMs?: number; unsent?: true }
   /** Any other 4xx: a request the participant will never accept. */
   | { type: 'misconfigured'; status: number };
 
@@ -19,8 +22,9 @@ const RETRYABLE_4XX = new Set([408, 425, 429]);
 export function classify(result: CallResult): Outcome {
   switch (result.kind) {
     case 'timeout':
-    case 'network':
       return { type: 'retry' };
+    case 'network':
+      return result.unsent ? { type: 'retry', unsent: true } : { type: 'retry' };
     case 'response': {
       const { status } = result;
       if (status >= 200 && status < 300) return { type: 'ok', output: result.body ?? null };
@@ -47,6 +51,7 @@ export function describeOutcome(outcome: Outcome): string | null {
     case 'refused':
       return `refused by participant (HTTP ${outcome.status})`;
     case 'retry':
+      if (outcome.unsent) return 'not delivered (connection refused or no such host)';
       return 'no definite answer (timeout, connection error, 408/425/429 or 5xx)';
     case 'misconfigured':
       return `rejected as misconfigured (HTTP ${outcome.status})`;

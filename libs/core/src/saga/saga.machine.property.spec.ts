@@ -11,6 +11,7 @@ import {
   scheduleArb,
   SimulatorBase,
   key,
+  maxParallelArb,
   type CallId,
 } from '../machine/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
@@ -39,6 +40,7 @@ interface Shape {
   steps: StepShape[];
   pivot: number | undefined;
   deadline: boolean;
+  maxParallel: number | undefined;
 }
 
 const shapeArb: fc.Arbitrary<Shape> = fc.integer({ min: 1, max: 6 }).chain((n) =>
@@ -53,6 +55,7 @@ const shapeArb: fc.Arbitrary<Shape> = fc.integer({ min: 1, max: 6 }).chain((n) =
     ),
     pivot: fc.option(fc.nat({ max: n - 1 }), { nil: undefined, freq: 2 }),
     deadline: fc.boolean(),
+    maxParallel: maxParallelArb,
   }),
 );
 
@@ -78,7 +81,7 @@ function planOf(shape: Shape): Plan {
       ...(s.comp ? { compensation: { url: `http://p/${i}/undo` } } : {}),
     };
   });
-  return compileGenerated('saga', shape.deadline, steps);
+  return compileGenerated('saga', shape.deadline, steps, shape.maxParallel);
 }
 
 // ---- the simulator -------------------------------------------------------------
@@ -116,7 +119,8 @@ class Simulator extends SimulatorBase<SagaState> {
     if (event.type === 'result') {
       this.answered.push({ step: event.step, phase: event.phase, attempt: event.attempt });
       if (event.phase === 'action') this.openActions.delete(key(event));
-      if (event.phase === 'action' && (event.outcome.type === 'ok' || event.outcome.type === 'retry')) this.mayHaveApplied.add(event.step);
+      const reached = event.outcome.type === 'ok' || (event.outcome.type === 'retry' && !event.outcome.unsent);
+      if (event.phase === 'action' && reached) this.mayHaveApplied.add(event.step);
       if (event.phase === 'action' && event.outcome.type === 'ok') this.okOutputs.set(event.step, event.outcome.output);
     }
     if (event.type === 'withdrawn') {

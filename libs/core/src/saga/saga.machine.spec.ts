@@ -32,6 +32,37 @@ const abc = () => planOf([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
 // ---- tests -------------------------------------------------------------------
 
 describe(decideSaga.name, () => {
+  describe('maxParallel', () => {
+    const wide = () => planOf(['a', 'b', 'c', 'd'].map((name) => ({ name, dependsOn: [] })), { maxParallel: 2 });
+
+    it('starts at most maxParallel actions, and the next ones as slots free up, in definition order', () => {
+      const saga = new Saga(wide());
+      expect(names(saga.start())).toEqual(['a:action', 'b:action']);
+      expect(names(saga.answer('b', ok()))).toEqual(['c:action']);
+      // a retry keeps its slot
+      expect(names(saga.answer('a', unknown()))).toEqual(['a:action']);
+      expect(names(saga.answer('c', ok()))).toEqual(['d:action']);
+      saga.answer('a', ok());
+      saga.answer('d', ok());
+      expect(saga.state.status).toBe('COMPLETED');
+    });
+
+    it('compensates at most maxParallel steps at once', () => {
+      const saga = new Saga(planOf([...['a', 'b', 'c'].map((name) => ({ name, dependsOn: [] })), { name: 'd', dependsOn: ['a', 'b', 'c'] }], { maxParallel: 2 }));
+      saga.start();
+      saga.answer('a', ok());
+      saga.answer('b', ok());
+      saga.answer('c', ok());
+      expect(names(saga.answer('d', refused()))).toEqual(['a:compensation', 'b:compensation']);
+      expect(names(saga.answer('a', ok()))).toEqual(['c:compensation']);
+    });
+
+    it('defaults to 32 calls in flight', () => {
+      const saga = new Saga(planOf(Array.from({ length: 40 }, (_, i) => ({ name: `s${i}`, dependsOn: [] }))));
+      expect(saga.start()).toHaveLength(32);
+    });
+  });
+
   describe('going forward', () => {
     it('runs sequential steps one after the other and completes', () => {
       const saga = new Saga(abc());

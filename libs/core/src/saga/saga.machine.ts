@@ -85,7 +85,7 @@ class SagaDraft extends MachineDraft<SagaState> {
         step.mayHaveApplied = true;
         break;
       case 'retry':
-        step.mayHaveApplied = true;
+        if (!outcome.unsent) step.mayHaveApplied = true;
         break;
       case 'refused':
       case 'misconfigured':
@@ -100,7 +100,8 @@ class SagaDraft extends MachineDraft<SagaState> {
   private closeAwaited(step: StepState, ended: typeof STEP_STATUS.SUCCEEDED | typeof STEP_STATUS.FAILED | typeof STEP_STATUS.SKIPPED): void {
     const hasCompensation = this.planned.get(step.name)!.endpoints.compensation !== undefined;
     if (step.mayHaveApplied && hasCompensation) step.status = STEP_STATUS.COMPENSATING;
-    else if (ended === STEP_STATUS.SKIPPED && step.mayHaveApplied) step.status = STEP_STATUS.FAILED;
+    // withdrawn after earlier attempts: it was tried, so it failed rather than never ran
+    else if (ended === STEP_STATUS.SKIPPED && step.attempt > 1) step.status = STEP_STATUS.FAILED;
     else step.status = ended;
   }
 
@@ -113,7 +114,7 @@ class SagaDraft extends MachineDraft<SagaState> {
         if (this.planned.get(step.name)!.pivot) this.state.pivotPassed = true;
         return;
       case 'retry':
-        step.mayHaveApplied = true;
+        if (!outcome.unsent) step.mayHaveApplied = true;
         if (this.scheduleRetry(step, outcome.retryAfterMs)) return;
         step.lastError = `retry budget exhausted: ${step.lastError ?? 'no definite answer'}`;
         return this.actionFailed(step);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Plan, PlannedStep } from '../definition/plan';
-import { assertRandomSchedules, check, compileGenerated, DEADLINE_AT, earlierDeps, outcomeKindArb, picksArb, propertyRuns, scheduleArb, SimulatorBase, type CallId } from '../machine/machine.property.spec-kit';
+import { assertRandomSchedules, check, compileGenerated, DEADLINE_AT, earlierDeps, maxParallelArb, outcomeKindArb, picksArb, propertyRuns, scheduleArb, SimulatorBase, type CallId } from '../machine/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
 import { isTerminal, type StepState } from '../machine/transaction.state';
 import type { Phase } from '../phase';
@@ -27,6 +27,7 @@ interface BranchShape {
 interface Shape {
   branches: BranchShape[];
   deadline: boolean;
+  maxParallel: number | undefined;
 }
 
 const shapeArb: fc.Arbitrary<Shape> = fc.integer({ min: 1, max: 5 }).chain((n) =>
@@ -39,6 +40,7 @@ const shapeArb: fc.Arbitrary<Shape> = fc.integer({ min: 1, max: 5 }).chain((n) =
       { minLength: n, maxLength: n },
     ),
     deadline: fc.boolean(),
+    maxParallel: maxParallelArb,
   }),
 );
 
@@ -64,7 +66,7 @@ function planOf(shape: Shape): Plan {
       cancel: { url: `http://p/${i}/cancel` },
     };
   });
-  return compileGenerated('tcc', shape.deadline, steps);
+  return compileGenerated('tcc', shape.deadline, steps, shape.maxParallel);
 }
 
 // ---- the simulator -------------------------------------------------------------

@@ -107,6 +107,19 @@ describe(decideTcc.name, () => {
   });
 
   describe('the confirm decision', () => {
+    it('sends at most maxParallel confirms at once, and the rest as they finish', () => {
+      const tcc = new Tcc(planOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: [] }, { name: 'c', dependsOn: [] }], { maxParallel: 2 }));
+      expect(names(tcc.start())).toEqual(['a:try', 'b:try']);
+      expect(names(tcc.answer('a', ok()))).toEqual(['c:try']);
+      tcc.answer('b', ok());
+      expect(names(tcc.answer('c', ok()))).toEqual(['a:confirm', 'b:confirm']);
+      expect(tcc.statuses()).toEqual({ a: 'CONFIRMING', b: 'CONFIRMING', c: 'CONFIRMING' });
+      expect(names(tcc.answer('b', ok()))).toEqual(['c:confirm']);
+      tcc.answer('a', ok());
+      tcc.answer('c', ok());
+      expect(tcc.state.status).toBe('CONFIRMED');
+    });
+
     it('confirms every branch at once when every try succeeded', () => {
       const tcc = new Tcc(parallel());
       tcc.start();

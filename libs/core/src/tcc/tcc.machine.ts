@@ -87,7 +87,7 @@ class TccDraft extends MachineDraft<TccState> {
         step.mayHaveApplied = true;
         return;
       case 'retry':
-        step.mayHaveApplied = true;
+        if (!outcome.unsent) step.mayHaveApplied = true;
         if (this.scheduleRetry(step, outcome.retryAfterMs)) return;
         step.lastError = `retry budget exhausted: ${step.lastError ?? 'no definite answer'}`;
         break;
@@ -127,9 +127,17 @@ class TccDraft extends MachineDraft<TccState> {
 
   private confirm(): void {
     this.commitTo('forward', TCC_STATUS.CONFIRMING);
+    for (const step of this.state.steps) step.status = STEP_STATUS.CONFIRMING;
+  }
+
+  /** Sends the confirms not sent yet, as far as the free call slots go. */
+  private startConfirms(): void {
+    let free = this.freeSlots();
     for (const step of this.state.steps) {
-      step.status = STEP_STATUS.CONFIRMING;
+      if (free === 0) return;
+      if (step.status !== STEP_STATUS.CONFIRMING || step.phase === 'confirm') continue;
       this.schedule(step, 'confirm', 1, this.clock.now);
+      free--;
     }
   }
 
@@ -150,9 +158,13 @@ class TccDraft extends MachineDraft<TccState> {
     switch (this.state.status) {
       case TCC_STATUS.TRYING:
         this.startReady(STEP_STATUS.TRYING, 'try');
-        if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) this.confirm();
+        if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) {
+          this.confirm();
+          this.startConfirms();
+        }
         return;
       case TCC_STATUS.CONFIRMING:
+        this.startConfirms();
         if (this.state.steps.every((s) => s.status === STEP_STATUS.CONFIRMED)) this.state.status = TCC_STATUS.CONFIRMED;
         else if (this.nothingScheduled()) this.state.status = TCC_STATUS.STUCK;
         return;

@@ -103,6 +103,15 @@ export class TransactionStore {
     return t.notify || t.audit ? this.commitSingle(t) : this.commits.submit(t);
   }
 
+  /** Ends this claim's lease now, so the call is owed again at once (the
+   * claim stays: the call may count as taken over). */
+  async releaseLease(id: string, step: string, phase: string, attempt: number, claim: number): Promise<void> {
+    await this.db.query(
+      `UPDATE steps SET lease_until = now() WHERE transaction_id = $1 AND name = $2 AND phase = $3 AND attempt = $4 AND claim = $5`,
+      [id, step, phase, attempt, claim],
+    );
+  }
+
   /** Logs a call whose result did not move the state machine. */
   async logAttempt(a: AttemptRecord): Promise<void> {
     await this.db.query(
