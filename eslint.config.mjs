@@ -3,25 +3,28 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const TS_FILES = ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts'];
+const TS_FILES = ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts'];
 
 // A lib is imported only through its entry point: `@accord/persistence`, never
 // `@accord/persistence/src/...`, nor a relative path into another lib's src.
+// The one exception is what a package exports as a subpath: the
+// participant's adapters.
 const DEEP_IMPORTS = [
   {
-    regex: '^@accord/[^/]+/.+',
-    message: 'Import a lib only through its entry point (@accord/<lib>).',
+    regex: '^@accord/(?!participant/(nest|express|fastify)$)[^/]+/.+',
+    message: 'Import a lib or package only through its entry points (@accord/<name>, or a subpath it exports).',
   },
 ];
 const RELATIVE_INTO_OTHER_LIB = {
-  regex: '^(\\.\\./)+(libs/)?[a-z-]+/src(/|$)',
-  message: 'Import another lib through its entry point (@accord/<lib>), not by a relative path.',
+  regex: '^(\\.\\./)+((libs|packages)/)?[a-z-]+/src(/|$)',
+  message: 'Import another lib or package through its entry point (@accord/<name>), not by a relative path.',
 };
 
 export default defineConfig(
   {
     ignores: [
       'dist/**',
+      'packages/*/dist/**',
       'node_modules/**',
       'coverage/**',
       '.accord/**',
@@ -74,14 +77,15 @@ export default defineConfig(
     },
   },
   {
-    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB] }],
     },
   },
   {
-    // The domain core is pure: no framework, no I/O, no other lib.
+    // The domain core is pure: no framework, no I/O, no other lib but the
+    // shared vocabulary in @accord/contracts (itself a pure leaf).
     files: ['libs/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -95,8 +99,8 @@ export default defineConfig(
               message: 'libs/core is pure: no framework, database, queue or HTTP client.',
             },
             {
-              group: ['@accord/*'],
-              message: 'libs/core imports nothing from the other libs (they depend on it, not the reverse).',
+              group: ['@accord/*', '!@accord/contracts'],
+              message: 'libs/core imports nothing from the other libs but @accord/contracts (they depend on it, not the reverse).',
             },
           ],
         },

@@ -7,7 +7,7 @@ import {
   createParticipantHandler,
   type BarrierResult,
   type BusinessFn,
-} from '@accord/sdk';
+} from '@accord/participant';
 import { createServer, type Server } from 'node:http';
 import { Pool } from 'pg';
 import { request } from 'undici';

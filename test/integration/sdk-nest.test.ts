@@ -1,20 +1,11 @@
 import { Controller, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { HEADERS, idempotencyKeyFor, type ParticipantCall, type Phase } from '@accord/contracts';
-import {
-  AccordParticipantModule,
-  BARRIER_RESULT_HEADER,
-  BusinessRefusal,
-  CallContext,
-  CallInput,
-  ParticipantEndpoint,
-  TransientFailure,
-  type ParticipantContext,
-} from '@accord/sdk';
+import { HEADERS, idempotencyKeyFor, signBody, type ParticipantCall, type Phase } from '@accord/contracts';
+import { BARRIER_RESULT_HEADER, BusinessRefusal, TransientFailure, type ParticipantContext } from '@accord/participant';
+import { AccordParticipantModule, CallContext, CallInput, ParticipantEndpoint } from '@accord/participant/nest';
 import { Pool } from 'pg';
 import { request } from 'undici';
-import { signBody } from '../support/signing';
 import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 const SECRET = 'nest-participant-secret';
@@ -55,7 +46,7 @@ let baseUrl: string;
 
 const newTx = transactionIds('nest');
 
-const sign = (rawBody: string, secret = SECRET): string => signBody(rawBody, secret);
+const sign = (rawBody: string, secret = SECRET): string => signBody(secret, rawBody, Date.now());
 
 async function call(path: string, transactionId: string, phase: Phase, input: unknown, signature?: (body: string) => string) {
   const step = 'reserve';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { callTimeoutMs, classify, describeOutcome, type CallResult, type Phase } from '@accord/core';
+import type { Phase } from '@accord/contracts';
+import { callTimeoutMs, classify, describeOutcome, type CallResult } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
 import { toStorableJson, type AttemptRecord, type TransactionStore } from '@accord/persistence';
 import type { ParticipantInvoker } from '@accord/transport';
