@@ -11,7 +11,7 @@ const TS_FILES = ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts', 'test/**/*
 // participant's adapters.
 const DEEP_IMPORTS = [
   {
-    regex: '^@accord/(?!participant/(nest|express|fastify)$)[^/]+/.+',
+    regex: '^@accord/(?!participant/(nest|express|fastify|typeorm)$)[^/]+/.+',
     message: 'Import a lib or package only through its entry points (@accord/<name>, or a subpath it exports).',
   },
 ];

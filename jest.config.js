@@ -7,7 +7,7 @@ const base = {
   // subpaths), then the coordinator's libs. Same map as tsconfig.json "paths".
   moduleNameMapper: {
     '^@accord/(contracts|client|participant|conformance)$': '<rootDir>/packages/$1/src/index.ts',
-    '^@accord/participant/(nest|express|fastify)$': '<rootDir>/packages/participant/src/$1/index.ts',
+    '^@accord/participant/(nest|express|fastify|typeorm)$': '<rootDir>/packages/participant/src/$1/index.ts',
     '^@accord/([a-z]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },

@@ -1,7 +1,7 @@
 /** What the barrier needs from the participant's database: one connection at
  * a time, in a local transaction, plus what the business function writes
- * through (its `session`). pg.barrier-database.ts provides one for a pg Pool;
- * anything that speaks to Postgres can. */
+ * through (its `session`). pg (pg.barrier-database.ts) and TypeORM
+ * (typeorm/) provide one; anything that speaks to Postgres can. */
 
 export interface BarrierQueryResult<Row> {
   rows: Row[];

@@ -51,7 +51,8 @@ const SAVEPOINT = 'accord_business';
  * leaves a marker in its place (null compensation), so the late action/try is
  * refused (hanging). See BarrierResult for every answer.
  *
- * `new Barrier(pool)` on a pg Pool, or on any BarrierDatabase.
+ * `new Barrier(pool)` on a pg Pool; `new Barrier(typeormDatabase(dataSource))`
+ * (from `@accord/participant/typeorm`) on a TypeORM DataSource.
  */
 export class Barrier<Session extends object = PgSession> {
   private readonly database: BarrierDatabase<Session>;

@@ -1,7 +1,8 @@
 /** `@accord/participant`: the barrier, the framework-independent call
  * handling, a node:http handler, signature verification and the typed
- * errors. Framework adapters are subpaths (`/nest`, `/express`, `/fastify`),
- * so this entry point loads none of them. */
+ * errors. Framework adapters are subpaths (`/nest`, `/express`, `/fastify`,
+ * and `/typeorm` for the barrier on a DataSource), so this entry point
+ * loads none of them. */
 export * from './barrier';
 export * from './barrier-database';
 export * from './barrier-result';

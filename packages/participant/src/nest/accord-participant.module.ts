@@ -10,11 +10,12 @@ import { ACCORD_PARTICIPANT_OPTIONS, type AccordParticipantModuleOptions } from 
  *
  * ```ts
  * @Module({ imports: [AccordParticipantModule.forRoot({ pool, signingSecret })], controllers: [InventoryController] })
+ * // or, on TypeORM: forRoot({ barrier: new Barrier(typeormDatabase(dataSource)), signingSecret })
  * ```
  */
 @Module({})
 export class AccordParticipantModule implements OnModuleInit {
-  constructor(private readonly barrier: Barrier) {}
+  constructor(private readonly barrier: Barrier<object>) {}
 
   static forRoot(options: AccordParticipantModuleOptions): DynamicModule {
     return {
@@ -22,7 +23,7 @@ export class AccordParticipantModule implements OnModuleInit {
       global: true,
       providers: [
         { provide: ACCORD_PARTICIPANT_OPTIONS, useValue: options },
-        { provide: Barrier, useFactory: () => new Barrier(options.pool) },
+        { provide: Barrier, useFactory: () => (options.barrier === undefined ? new Barrier(options.pool) : options.barrier) },
         ParticipantInterceptor,
       ],
       exports: [ACCORD_PARTICIPANT_OPTIONS, Barrier, ParticipantInterceptor],
