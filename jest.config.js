@@ -3,13 +3,23 @@
  * tier provisions its own database and queue prefix in global-setup. */
 const base = {
   testEnvironment: 'node',
-  moduleNameMapper: { '^@accord/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  // Sources, first match wins: the packages (and the participant's adapter
+  // subpaths), then the coordinator's libs. Same map as tsconfig.json "paths".
+  moduleNameMapper: {
+    '^@accord/(contracts|client|participant|conformance)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@accord/participant/(nest|express|fastify|typeorm)$': '<rootDir>/packages/participant/src/$1/index.ts',
+    '^@accord/([a-z]+)$': '<rootDir>/libs/$1/src/index.ts',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'services',

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AccordApiError, AccordClient, type DefinitionBody, type TransactionView } from '@accord/sdk';
+import { AccordApiError, AccordClient, type DefinitionBody, type TransactionView } from '@accord/client';
 import { request } from 'undici';
 import { ADMIN_TOKEN, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { calls, script, startParticipant, type ParticipantProcess } from '../support/participant-process';

@@ -7,18 +7,26 @@
  * `runConformance` (definition mode, asserting on the result rows).
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { runConformance, type ConformanceReport, type ConformanceResult } from '../../libs/sdk/src/conformance';
+import { runConformance, type ConformanceReport, type ConformanceResult } from '@accord/conformance';
 import { startNaiveParticipant, type NaiveParticipant } from '../support/naive-participant';
 import { startParticipant, type ParticipantProcess } from '../support/participant-process';
 import { createTestDatabase } from '../support/test-env';
 
 const SECRET = 'conformance-secret-0123456789';
-const BIN = resolve(__dirname, '../../libs/sdk/bin/accord-conformance.js');
 const ROOT = resolve(__dirname, '../..');
+/** What `npx accord-conformance` runs: the package's declared bin. Read from
+ * its manifest, because npm links a workspace bin only if it was built when
+ * npm install ran (a fresh clone installs before it builds). */
+const BIN = (() => {
+  const dir = join(ROOT, 'packages', 'conformance');
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  return join(dir, manifest.bin['accord-conformance']);
+})();
 
 /** Every check that must fail on a participant without a barrier and without signature checks. */
 const NAIVE_FAILS = [
@@ -44,8 +52,8 @@ interface CliRun {
   ms: number;
 }
 
-/** The command line as `npx accord-conformance` runs it (the package's bin shim). Async, so
- * the in-process naive participant keeps answering. */
+/** The command line as `npx accord-conformance` runs it (the package's built bin). Async,
+ * so the in-process naive participant keeps answering. */
 function cli(args: string[]): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolveRun) => {

@@ -5,31 +5,81 @@ import {
   BusinessRefusal,
   TransientFailure,
   createParticipantHandler,
+  type BarrierContext,
   type BarrierResult,
-  type BusinessFn,
-} from '@accord/sdk';
+} from '@accord/participant';
+import { typeormDatabase } from '@accord/participant/typeorm';
 import { createServer, type Server } from 'node:http';
 import { Pool } from 'pg';
+import { DataSource, EntitySchema } from 'typeorm';
 import { request } from 'undici';
 import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 let databaseUrl: string;
+/** Reads what the barrier and the business changes left, outside any barrier. */
 let pool: Pool;
-let barrier: Barrier;
 
 /** A fresh transaction id per test, so tests never share barrier rows. */
 const newTx = transactionIds('tx');
 const key = (transactionId: string, phase: Phase, step = 'pay') => ({ transactionId, step, phase });
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A business change: one row in `effects` per application. */
-function effect(transactionId: string, phase: Phase, delta: number, delayMs = 0): BusinessFn {
-  return async ({ client }) => {
-    await client.query('INSERT INTO effects (transaction_id, phase, delta) VALUES ($1, $2, $3)', [transactionId, phase, delta]);
-    if (delayMs > 0) await sleep(delayMs);
-    return { transactionId, phase, delta };
-  };
+interface Effect {
+  id?: string;
+  transactionId: string;
+  phase: string;
+  delta: number;
 }
+
+const EffectEntity = new EntitySchema<Effect>({
+  name: 'Effect',
+  tableName: 'effects',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    transactionId: { name: 'transaction_id', type: 'text' },
+    phase: { type: 'text' },
+    delta: { type: 'int' },
+  },
+});
+
+/** A barrier on one database binding, and how a business change writes through its session. */
+interface Binding {
+  barrier: Barrier<object>;
+  write(context: BarrierContext<object>, effect: Effect): Promise<void>;
+  close(): Promise<void>;
+}
+
+const BINDINGS: Array<[string, (url: string) => Promise<Binding>]> = [
+  [
+    'a pg Pool',
+    async (url) => {
+      const own = new Pool({ connectionString: url, max: 25 });
+      return {
+        barrier: new Barrier(own) as Barrier<object>,
+        write: async (context, e) => {
+          const { client } = context as BarrierContext;
+          await client.query('INSERT INTO effects (transaction_id, phase, delta) VALUES ($1, $2, $3)', [e.transactionId, e.phase, e.delta]);
+        },
+        close: () => own.end(),
+      };
+    },
+  ],
+  [
+    'a TypeORM DataSource',
+    async (url) => {
+      const dataSource = await new DataSource({ type: 'postgres', url, entities: [EffectEntity], extra: { max: 25 } }).initialize();
+      return {
+        barrier: new Barrier(typeormDatabase(dataSource)) as Barrier<object>,
+        // Through a repository's save(), which must join the barrier's transaction, not commit one of its own.
+        write: async (context, e) => {
+          const { manager } = context as BarrierContext<{ manager: DataSource['manager'] }>;
+          await manager.getRepository(EffectEntity).save({ ...e });
+        },
+        close: () => dataSource.destroy(),
+      };
+    },
+  ],
+];
 
 async function effectsOf(transactionId: string): Promise<Array<{ phase: string; delta: number }>> {
   const { rows } = await pool.query<{ phase: string; delta: number }>(
@@ -47,18 +97,9 @@ async function barrierRows(transactionId: string): Promise<Array<{ phase: string
   return rows;
 }
 
-const refuse = (code: string): BusinessFn => async ({ client }) => {
-  // Written, then refused: the refusal must take this write back.
-  await client.query("INSERT INTO effects (transaction_id, phase, delta) VALUES ('refused-write', 'action', 1)");
-  throw new BusinessRefusal('insufficient funds', { code, details: { missing: 5 } });
-};
-
 beforeAll(async () => {
   databaseUrl = await createTestDatabase('barrier');
-  pool = new Pool({ connectionString: databaseUrl, max: 25 });
-  barrier = new Barrier(pool);
-  await barrier.install();
-  await barrier.install(); // idempotent
+  pool = new Pool({ connectionString: databaseUrl, max: 5 });
   await pool.query('CREATE TABLE effects (id bigserial PRIMARY KEY, transaction_id text, phase text, delta int)');
 });
 
@@ -67,7 +108,36 @@ afterAll(async () => {
   await dropTestDatabase(databaseUrl);
 });
 
-describe(Barrier.name, () => {
+describe.each(BINDINGS)('%s barrier', (_name, bind) => {
+  let binding: Binding;
+  let barrier: Barrier<object>;
+
+  beforeAll(async () => {
+    binding = await bind(databaseUrl);
+    barrier = binding.barrier;
+    await barrier.install();
+    await barrier.install(); // idempotent
+  });
+
+  afterAll(async () => {
+    await binding.close();
+  });
+
+  /** A business change: one row in `effects` per application. */
+  const effect =
+    (transactionId: string, phase: Phase, delta: number, delayMs = 0) =>
+    async (context: BarrierContext<object>) => {
+      await binding.write(context, { transactionId, phase, delta });
+      if (delayMs > 0) await sleep(delayMs);
+      return { transactionId, phase, delta };
+    };
+
+  const refuse = (code: string) => async (context: BarrierContext<object>) => {
+    // Written, then refused: the refusal must take this write back.
+    await binding.write(context, { transactionId: 'refused-write', phase: 'action', delta: 1 });
+    throw new BusinessRefusal('insufficient funds', { code, details: { missing: 5 } });
+  };
+
   it('returns the first outcome to a duplicate action and applies it once', async () => {
     const tx = newTx();
     const first = await barrier.run(key(tx, 'action'), effect(tx, 'action', -10));
@@ -242,6 +312,8 @@ describe(createParticipantHandler.name, () => {
   let url: string;
 
   beforeAll(async () => {
+    const barrier = new Barrier(pool);
+    await barrier.install();
     const handle = createParticipantHandler({
       barrier,
       handlers: {

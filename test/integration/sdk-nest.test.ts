@@ -1,20 +1,13 @@
 import { Controller, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { HEADERS, idempotencyKeyFor, type ParticipantCall, type Phase } from '@accord/contracts';
-import {
-  AccordParticipantModule,
-  BARRIER_RESULT_HEADER,
-  BusinessRefusal,
-  CallContext,
-  CallInput,
-  ParticipantEndpoint,
-  TransientFailure,
-  type ParticipantContext,
-} from '@accord/sdk';
+import { HEADERS, idempotencyKeyFor, signBody, type ParticipantCall, type Phase } from '@accord/contracts';
+import { BARRIER_RESULT_HEADER, Barrier, BusinessRefusal, TransientFailure, type ParticipantContext } from '@accord/participant';
+import { AccordParticipantModule, CallContext, CallInput, ParticipantEndpoint } from '@accord/participant/nest';
+import { typeormDatabase, type TypeOrmSession } from '@accord/participant/typeorm';
 import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { request } from 'undici';
-import { signBody } from '../support/signing';
 import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 const SECRET = 'nest-participant-secret';
@@ -48,6 +41,23 @@ class InventoryController {
   }
 }
 
+/** The same endpoint on TypeORM: the module is given a ready barrier, the method writes through `ctx.manager`. */
+@Controller('inventory')
+class TypeOrmInventoryController {
+  @Post('reserve')
+  @ParticipantEndpoint()
+  async reserve(@CallInput() input: ReserveInput, @CallContext() ctx: ParticipantContext<TypeOrmSession>) {
+    await ctx.manager.query('INSERT INTO reservations (transaction_id, sku, quantity) VALUES ($1, $2, $3)', [
+      ctx.call.transactionId,
+      input.sku,
+      input.quantity,
+    ]);
+    // Refused after writing: the barrier must take the write back.
+    if (input.quantity > 10) throw new BusinessRefusal('not enough stock', { code: 'OUT_OF_STOCK' });
+    return { reserved: input.quantity };
+  }
+}
+
 let databaseUrl: string;
 let pool: Pool;
 let app: NestFastifyApplication;
@@ -55,13 +65,17 @@ let baseUrl: string;
 
 const newTx = transactionIds('nest');
 
-const sign = (rawBody: string, secret = SECRET): string => signBody(rawBody, secret);
+const sign = (rawBody: string, secret = SECRET): string => signBody(secret, rawBody, Date.now());
 
-async function call(path: string, transactionId: string, phase: Phase, input: unknown, signature?: (body: string) => string) {
+function call(path: string, transactionId: string, phase: Phase, input: unknown, signature?: (body: string) => string) {
+  return callAt(baseUrl, path, transactionId, phase, input, signature);
+}
+
+async function callAt(base: string, path: string, transactionId: string, phase: Phase, input: unknown, signature?: (body: string) => string) {
   const step = 'reserve';
   const body: ParticipantCall = { transactionId, step, phase, attempt: 1, input };
   const raw = JSON.stringify(body);
-  const res = await request(`${baseUrl}/inventory/${path}`, {
+  const res = await request(`${base}/inventory/${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -149,5 +163,42 @@ describe(AccordParticipantModule.name, () => {
     expect(res.body.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/signature mismatch$/) });
     expect(await reservationsOf(tx)).toEqual([]);
     expect((await pool.query('SELECT 1 FROM accord_barrier WHERE transaction_id = $1', [tx])).rowCount).toBe(0);
+  });
+});
+
+describe(`${AccordParticipantModule.name} given a TypeORM barrier`, () => {
+  let dataSource: DataSource;
+  let typeormApp: NestFastifyApplication;
+  let typeormUrl: string;
+
+  beforeAll(async () => {
+    dataSource = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
+    const barrier = new Barrier(typeormDatabase(dataSource));
+
+    @Module({ imports: [AccordParticipantModule.forRoot({ barrier, signingSecret: SECRET })], controllers: [TypeOrmInventoryController] })
+    class TypeOrmInventoryModule {}
+
+    typeormApp = await NestFactory.create<NestFastifyApplication>(TypeOrmInventoryModule, new FastifyAdapter(), { rawBody: true, logger: false });
+    await typeormApp.listen(0, '127.0.0.1');
+    typeormUrl = await typeormApp.getUrl();
+  });
+
+  afterAll(async () => {
+    await typeormApp?.close();
+    await dataSource?.destroy();
+  });
+
+  it('runs the method on ctx.manager inside the barrier: a duplicate applies once, a refusal leaves nothing', async () => {
+    const tx = newTx();
+    const first = await callAt(typeormUrl, 'reserve', tx, 'action', { sku: 'T-1', quantity: 2 });
+    const again = await callAt(typeormUrl, 'reserve', tx, 'action', { sku: 'T-1', quantity: 2 });
+    expect(first).toMatchObject({ status: 200, kind: 'applied', body: { reserved: 2 } });
+    expect(again).toMatchObject({ status: 200, kind: 'duplicate', body: { reserved: 2 } });
+    expect(await reservationsOf(tx)).toEqual([{ sku: 'T-1', quantity: 2 }]);
+
+    const refusedTx = newTx();
+    const refused = await callAt(typeormUrl, 'reserve', refusedTx, 'action', { sku: 'T-2', quantity: 99 });
+    expect(refused).toMatchObject({ status: 409, kind: 'refused', body: { error: { code: 'OUT_OF_STOCK' } } });
+    expect(await reservationsOf(refusedTx)).toEqual([]);
   });
 });

@@ -1,17 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HEADERS, idempotencyKeyFor, type ParticipantCall } from '@accord/contracts';
-import {
-  BARRIER_RESULT_HEADER,
-  Barrier,
-  createParticipantHandler,
-  participantFastifyPlugin,
-  type ParticipantRoute,
-} from '@accord/sdk';
+import { HEADERS, idempotencyKeyFor, signBody, type ParticipantCall } from '@accord/contracts';
+import { BARRIER_RESULT_HEADER, Barrier, createParticipantHandler, type ParticipantRoute } from '@accord/participant';
+import { participantFastifyPlugin } from '@accord/participant/fastify';
 import fastify, { type FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import { request } from 'undici';
-import { signBody } from '../support/signing';
 import { createTestDatabase, dropTestDatabase, transactionIds } from '../support/test-env';
 
 const SECRET = 'participant-signing-secret';
@@ -38,7 +32,7 @@ function callBody(transactionId: string): string {
 }
 
 function sign(rawBody: string, { secret = SECRET, atSeconds = Math.floor(Date.now() / 1000) } = {}): string {
-  return signBody(rawBody, secret, atSeconds);
+  return signBody(secret, rawBody, atSeconds * 1000);
 }
 
 async function post(baseUrl: string, rawBody: string, signature?: string, transactionId = JSON.parse(rawBody).transactionId) {

@@ -44,7 +44,7 @@ import {
   sendJson,
   type ParticipantContext,
   type ParticipantRoute,
-} from '@accord/sdk';
+} from '@accord/participant';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'pg';
 import { z } from 'zod';

@@ -36,11 +36,16 @@ export async function startParticipant(
 ): Promise<ParticipantProcess> {
   const root = repoRoot();
   const entry = resolve(root, 'dist', 'test', 'support', `${script}-participant.js`);
-  const child = spawn(process.execPath, [entry], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return startParticipantProcess(entry, { cwd: root, env: { ...process.env, PORT: '0', ...env } }, `${script}-participant`);
+}
+
+/** Runs `node <entry>` as a participant that prints `LISTENING <port>` once it listens. */
+export async function startParticipantProcess(
+  entry: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  label = entry,
+): Promise<ParticipantProcess> {
+  const child = spawn(process.execPath, [entry], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
@@ -49,7 +54,7 @@ export async function startParticipant(
   // Not events.once: it would reject on a spawn 'error' nobody awaits yet.
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
 
-  const port = await waitForListening(child, child.stdout, () => stderr, script);
+  const port = await waitForListening(child, child.stdout, () => stderr, label);
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
@@ -80,7 +85,7 @@ function repoRoot(): string {
   }
 }
 
-function waitForListening(child: ChildProcess, stdout: Readable, stderr: () => string, script: string): Promise<number> {
+function waitForListening(child: ChildProcess, stdout: Readable, stderr: () => string, label: string): Promise<number> {
   return new Promise<number>((resolvePort, reject) => {
     // Keeps reading stdout after the line too, so a chatty child never blocks on a full pipe.
     const lines = createInterface({ input: stdout });
@@ -97,7 +102,7 @@ function waitForListening(child: ChildProcess, stdout: Readable, stderr: () => s
     function fail(reason: string): void {
       settle();
       child.kill('SIGKILL');
-      reject(new Error(`${script}-participant ${reason}; stderr:\n${stderr()}`));
+      reject(new Error(`${label} ${reason}; stderr:\n${stderr()}`));
     }
     function onLine(line: string): void {
       const match = /^LISTENING (\d+)$/.exec(line);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { TRANSACTION_STATUSES } from '@accord/contracts';
-import { NAME_PATTERN } from '@accord/core';
+import { NAME_PATTERN, TRANSACTION_STATUSES } from '@accord/contracts';
 import { EngineError } from '@accord/engine';
 
 export const IDEMPOTENCY_KEY = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');

@@ -1,4 +1,5 @@
-import { planSpec, type Plan, type Spec } from '@accord/core';
+import type { Spec } from '@accord/contracts';
+import { planSpec, type Plan } from '@accord/core';
 import type { DefinitionStore } from '@accord/persistence';
 
 /** An inline spec's plan is kept for this many transactions (each step's

@@ -1,5 +1,6 @@
+import { canonicalJson } from '@accord/contracts';
 import { compileDefinition } from '@accord/core';
-import { canonicalJson, sha256, type DefinitionRecord, type DefinitionStore } from '@accord/persistence';
+import { sha256, type DefinitionRecord, type DefinitionStore } from '@accord/persistence';
 import { EngineError } from './engine.error';
 
 export class RegisterDefinition {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { callTimeoutMs, classify, describeOutcome, STEP_STATUS, type CallResult, type Outcome, type Phase } from '@accord/core';
+import { STEP_STATUS, type Phase } from '@accord/contracts';
+import { callTimeoutMs, classify, describeOutcome, type CallResult, type Outcome } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
 import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { LocalFailure, ParticipantInvoker } from '@accord/transport';

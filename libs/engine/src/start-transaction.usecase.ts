@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { compileSpec, decide, initialStateFor, type Plan, type Spec } from '@accord/core';
-import { canonicalJson, sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
+import { canonicalJson, type Spec } from '@accord/contracts';
+import { compileSpec, decide, initialStateFor, type Plan } from '@accord/core';
+import { sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
 import type { EngineHooks } from './engine.hooks';

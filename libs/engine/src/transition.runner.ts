@@ -1,4 +1,5 @@
-import { decide, isSettled, isTerminal, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
+import { isSettled, isTerminal } from '@accord/contracts';
+import { decide, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
 import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
 import { setTimeout as sleep } from 'node:timers/promises';

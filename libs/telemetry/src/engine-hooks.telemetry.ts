@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isSettled } from '@accord/core';
+import { isSettled } from '@accord/contracts';
 import { EngineHooks } from '@accord/engine';
 import type { TransactionRecord } from '@accord/persistence';
 import type { AccordMetrics } from './metrics.registry';

@@ -1,9 +1,6 @@
 import { Agent, errors } from 'undici';
-import { HEADERS, participantCallHeaders } from '@accord/contracts';
-import { parseRetryAfter, type HttpEndpoint } from '@accord/core';
+import { HEADERS, parseJsonOrText, parseRetryAfter, participantCallHeaders, readCappedBody, signBody, type HttpEndpoint } from '@accord/contracts';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
-import { signBody } from './request-signer';
-import { parseJsonOrText, readCappedBody } from './response-body';
 import { childTraceparent } from './traceparent';
 
 /** Parsed endpoint URLs (a few per definition); cleared when it grows past this. */

@@ -1,5 +1,5 @@
-import type { CallResult, Endpoint } from '@accord/core';
-import type { ParticipantCall } from '@accord/contracts';
+import type { CallResult } from '@accord/core';
+import type { Endpoint, ParticipantCall } from '@accord/contracts';
 
 export interface Invocation {
   endpoint: Endpoint;

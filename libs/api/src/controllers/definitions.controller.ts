@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { DefinitionSchema, NAME_PATTERN } from '@accord/core';
+import { DefinitionSchema, NAME_PATTERN } from '@accord/contracts';
 import { EngineError, RegisterDefinition } from '@accord/engine';
 import { DefinitionStore } from '@accord/persistence';
 import { presentDefinition } from '../presenters/definition.presenter';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { isSettled } from '@accord/core';
+import { isSettled } from '@accord/contracts';
 import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
 import { TransactionListener, TransactionQueryStore, TransactionStore, type TransactionRecord } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';

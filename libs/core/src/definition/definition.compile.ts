@@ -1,7 +1,6 @@
 import type { z } from 'zod';
+import { collectRefs, DefinitionSchema, SpecSchema, type Spec } from '@accord/contracts';
 import { resolveRetry } from '../retry/retry.policy';
-import { collectRefs } from '../template/template.render';
-import { DefinitionSchema, SpecSchema, type Spec } from './definition.schema';
 import { DEFAULT_MAX_PARALLEL, type Plan, type PlannedStep } from './plan';
 
 export interface ValidationIssue {

@@ -1,8 +1,5 @@
-import type { Phase } from '../phase';
+import type { Endpoint, Phase, TransactionType } from '@accord/contracts';
 import type { RetryPolicy } from '../retry/retry.policy';
-import type { Endpoint } from './definition.schema';
-
-export type TransactionType = 'saga' | 'tcc';
 
 /** A validated definition, normalised for the state machines: dependencies
  * resolved, retry policies merged, endpoints indexed by phase. */

@@ -1,10 +1,9 @@
+import { renderTemplate, STEP_STATUS, type Phase, type StepStatus } from '@accord/contracts';
 import type { Plan, PlannedStep } from '../definition/plan';
 import type { Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
 import { backoffDelay, budgetLeft } from '../retry/retry.policy';
-import { renderTemplate } from '../template/template.render';
 import type { CallCommand, Clock, Decision, MachineEvent } from './machine.types';
-import { STEP_STATUS, type StepState, type StepStatus, type TransactionState } from './transaction.state';
+import type { StepState, TransactionState } from './transaction.state';
 
 export type Rejected = ['stale' | 'invalid-state', string] | null;
 

@@ -7,13 +7,13 @@
  * (`*.spec-kit.ts`).
  */
 import fc from 'fast-check';
+import { STEP_STATUS, type Phase, type TransactionType } from '@accord/contracts';
 import { compileSpec } from '../definition/definition.compile';
-import type { Plan, PlannedStep, TransactionType } from '../definition/plan';
+import type { Plan, PlannedStep } from '../definition/plan';
 import type { Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
 import type { Decide } from './machine.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from './machine.types';
-import { STEP_STATUS, type StepState, type TransactionState } from './transaction.state';
+import type { StepState, TransactionState } from './transaction.state';
 
 // ---- generators --------------------------------------------------------------
 

@@ -3,10 +3,10 @@
  * builders, outcome constructors and a driver that keeps one transaction's
  * state, clock and issued commands. Excluded from the build (`*.spec-kit.ts`).
  */
+import type { Phase, TransactionType } from '@accord/contracts';
 import { compileSpec } from '../definition/definition.compile';
-import type { Plan, TransactionType } from '../definition/plan';
+import type { Plan } from '../definition/plan';
 import type { Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
 import type { CallCommand, Clock, Decision, MachineEvent } from './machine.types';
 import type { StepState, TransactionState } from './transaction.state';
 

@@ -1,5 +1,5 @@
+import type { Phase } from '@accord/contracts';
 import type { Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
 
 /** Inputs of a state machine. The shell turns job results, timers and
  * operator requests into these. */

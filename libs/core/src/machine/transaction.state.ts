@@ -1,41 +1,4 @@
-import type { Phase } from '../phase';
-
-export const STEP_STATUS = {
-  PENDING: 'PENDING',
-  /** Saga: action scheduled or in flight. */
-  RUNNING: 'RUNNING',
-  /** Saga rolling back while this step's action call is still owed or in
-   * flight: its compensation (if it needs one) waits for that call to answer,
-   * time out, or be withdrawn unsent, and so does every step it depends on. */
-  AWAITING: 'AWAITING',
-  /** TCC: try scheduled or in flight. */
-  TRYING: 'TRYING',
-  /** Action or try succeeded. */
-  SUCCEEDED: 'SUCCEEDED',
-  /** Action or try refused, or its budget ran out. */
-  FAILED: 'FAILED',
-  COMPENSATING: 'COMPENSATING',
-  COMPENSATED: 'COMPENSATED',
-  CONFIRMING: 'CONFIRMING',
-  CONFIRMED: 'CONFIRMED',
-  CANCELLING: 'CANCELLING',
-  CANCELLED: 'CANCELLED',
-  /** Never called: the transaction rolled back first. */
-  SKIPPED: 'SKIPPED',
-  STUCK: 'STUCK',
-} as const;
-export type StepStatus = (typeof STEP_STATUS)[keyof typeof STEP_STATUS];
-
-export const TERMINAL_STATUSES: readonly string[] = ['COMPLETED', 'COMPENSATED', 'CONFIRMED', 'CANCELLED', 'RESOLVED'];
-
-export function isTerminal(status: string): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
-
-/** Terminal, or STUCK (waiting for an operator): moves no further by itself. */
-export function isSettled(status: string): boolean {
-  return status === STEP_STATUS.STUCK || isTerminal(status);
-}
+import { STEP_STATUS, type Phase, type StepStatus } from '@accord/contracts';
 
 export interface StepState {
   name: string;

@@ -1,4 +1,4 @@
-import type { RetryPolicyInput } from '../definition/definition.schema';
+import type { RetryPolicyInput } from '@accord/contracts';
 
 export interface RetryPolicy {
   maxAttempts: number;

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isTerminal, type Phase } from '@accord/contracts';
 import type { Plan, PlannedStep } from '../definition/plan';
 import {
   assertRandomSchedules,
@@ -15,9 +16,8 @@ import {
   type CallId,
 } from '../machine/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
-import type { Phase } from '../phase';
 import { decideSaga } from './saga.machine';
-import { isTerminal, type StepState } from '../machine/transaction.state';
+import type { StepState } from '../machine/transaction.state';
 import { initialSagaState, type SagaState } from './saga.state';
 
 /**

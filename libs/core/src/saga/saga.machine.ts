@@ -1,10 +1,10 @@
+import { SAGA_STATUS, STEP_STATUS, type Phase } from '@accord/contracts';
 import type { Plan } from '../definition/plan';
 import { MachineDraft, type Rejected } from '../machine/machine.draft';
 import type { Clock, Decision, MachineEvent } from '../machine/machine.types';
-import { STEP_STATUS, type StepState } from '../machine/transaction.state';
+import type { StepState } from '../machine/transaction.state';
 import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
-import { SAGA_STATUS, type SagaState } from './saga.state';
+import type { SagaState } from './saga.state';
 
 /**
  * The saga state machine: `decide(plan, state, event, clock)` returns the next

@@ -1,14 +1,5 @@
+import { SAGA_STATUS, type SagaStatus } from '@accord/contracts';
 import { initialState, type TransactionState } from '../machine/transaction.state';
-
-export const SAGA_STATUS = {
-  RUNNING: 'RUNNING',
-  COMPENSATING: 'COMPENSATING',
-  COMPLETED: 'COMPLETED',
-  COMPENSATED: 'COMPENSATED',
-  RESOLVED: 'RESOLVED',
-  STUCK: 'STUCK',
-} as const;
-export type SagaStatus = (typeof SAGA_STATUS)[keyof typeof SAGA_STATUS];
 
 export type SagaState = TransactionState<SagaStatus>;
 

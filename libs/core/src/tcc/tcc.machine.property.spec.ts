@@ -1,9 +1,9 @@
 import fc from 'fast-check';
+import { isTerminal, type Phase } from '@accord/contracts';
 import type { Plan, PlannedStep } from '../definition/plan';
 import { assertRandomSchedules, check, compileGenerated, DEADLINE_AT, earlierDeps, maxParallelArb, outcomeKindArb, picksArb, propertyRuns, scheduleArb, SimulatorBase, type CallId } from '../machine/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
-import { isTerminal, type StepState } from '../machine/transaction.state';
-import type { Phase } from '../phase';
+import type { StepState } from '../machine/transaction.state';
 import { decideTcc } from './tcc.machine';
 import { initialTccState, type TccState } from './tcc.state';
 

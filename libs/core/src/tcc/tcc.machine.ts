@@ -1,10 +1,10 @@
+import { STEP_STATUS, TCC_STATUS, type Phase } from '@accord/contracts';
 import type { Plan } from '../definition/plan';
 import { MachineDraft, type Rejected } from '../machine/machine.draft';
 import type { Clock, Decision, MachineEvent } from '../machine/machine.types';
-import { STEP_STATUS, type StepState } from '../machine/transaction.state';
+import type { StepState } from '../machine/transaction.state';
 import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
-import type { Phase } from '../phase';
-import { TCC_STATUS, type TccState } from './tcc.state';
+import type { TccState } from './tcc.state';
 
 /**
  * The TCC state machine. Tries run in parallel (or in `dependsOn` order);

@@ -1,15 +1,5 @@
+import { TCC_STATUS, type TccStatus } from '@accord/contracts';
 import { initialState, type TransactionState } from '../machine/transaction.state';
-
-export const TCC_STATUS = {
-  TRYING: 'TRYING',
-  CONFIRMING: 'CONFIRMING',
-  CANCELLING: 'CANCELLING',
-  CONFIRMED: 'CONFIRMED',
-  CANCELLED: 'CANCELLED',
-  RESOLVED: 'RESOLVED',
-  STUCK: 'STUCK',
-} as const;
-export type TccStatus = (typeof TCC_STATUS)[keyof typeof TCC_STATUS];
 
 /** `pivotPassed` is the durable decision; `direction` says which: forward =
  * confirm, backward = cancel. Once made it never flips. */

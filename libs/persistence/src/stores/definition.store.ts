@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Spec, TransactionType } from '@accord/core';
+import type { Spec, TransactionType } from '@accord/contracts';
 import { preparedQuery } from '../util/prepared-query';
 
 export interface DefinitionRecord {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { TERMINAL_STATUSES } from '@accord/core';
+import { TERMINAL_STATUSES } from '@accord/contracts';
 
 const TERMINAL = `(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 

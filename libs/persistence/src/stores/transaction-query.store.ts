@@ -1,4 +1,4 @@
-import type { TransactionType } from '@accord/core';
+import type { TransactionType } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
 export interface ListFilter {

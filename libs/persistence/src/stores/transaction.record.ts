@@ -1,4 +1,5 @@
-import type { Phase, Spec, StepState, TransactionState, TransactionType } from '@accord/core';
+import type { Phase, Spec, TransactionType } from '@accord/contracts';
+import type { StepState, TransactionState } from '@accord/core';
 import type { AuditEntry } from './audit.store';
 
 export interface StepRecord extends StepState {

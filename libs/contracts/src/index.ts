@@ -1,3 +1,0 @@
-export * from './participant.protocol';
-export * from './error-codes';
-export * from './api-views';

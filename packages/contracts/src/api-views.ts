@@ -1,0 +1,86 @@
+/** The API's response bodies: the presenters in libs/api return these types
+ * and the client SDK reads them, so the two cannot drift apart. */
+import type { Definition, TransactionType } from './definition.schema';
+import type { Phase } from './participant.protocol';
+import type { StepStatus, TransactionStatus } from './statuses';
+
+/** How the coordinator read a participant's answer (the contract's response
+ * table): done, refused, unknown (retried) or misconfigured. */
+export type AttemptOutcome = 'ok' | 'refused' | 'retry' | 'misconfigured';
+
+/** A registered definition: the body plus what the server assigned. */
+export type DefinitionView = Definition & { version: number; createdAt: string };
+
+export interface DefinitionRef {
+  name: string;
+  version: number | null;
+}
+
+export interface StepView {
+  name: string;
+  status: StepStatus;
+  /** Phase of the last scheduled call; null before the first. */
+  phase: Phase | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+  output: unknown;
+  lastError: string | null;
+}
+
+/** `GET /v1/transactions/{id}`. */
+export interface TransactionView {
+  id: string;
+  /** null for an inline `spec`. */
+  definition: DefinitionRef | null;
+  inline: boolean;
+  type: TransactionType;
+  status: TransactionStatus;
+  input: unknown;
+  deadlineAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  steps: StepView[];
+}
+
+/** One row of `GET /v1/transactions`. */
+export interface TransactionSummary {
+  id: string;
+  definition: DefinitionRef | null;
+  type: TransactionType;
+  status: TransactionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** One participant call of `GET /v1/transactions/{id}/attempts`. */
+export interface AttemptView {
+  id: string;
+  step: string;
+  phase: Phase;
+  attempt: number;
+  startedAt: string;
+  latencyMs: number;
+  outcome: AttemptOutcome;
+  statusCode: number | null;
+  error: string | null;
+  applied: boolean;
+  worker: string;
+}
+
+/** One operator action of `GET /v1/admin/audit`. */
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  note: string | null;
+  details: unknown;
+  at: string;
+}

@@ -1,0 +1,42 @@
+/** What the coordinator sends to a participant, and how it signs it. */
+
+export const PHASES = ['action', 'compensation', 'try', 'confirm', 'cancel'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface ParticipantCall {
+  transactionId: string;
+  step: string;
+  phase: Phase;
+  attempt: number;
+  input: unknown;
+}
+
+export const HEADERS = {
+  idempotencyKey: 'idempotency-key',
+  transaction: 'x-accord-transaction',
+  step: 'x-accord-step',
+  phase: 'x-accord-phase',
+  attempt: 'x-accord-attempt',
+  signature: 'x-accord-signature',
+  traceparent: 'traceparent',
+} as const;
+
+/** The same for every attempt of one phase of one step, so a participant can
+ * deduplicate retries and crash replays. */
+export function idempotencyKeyFor(transactionId: string, step: string, phase: Phase): string {
+  return `${transactionId}:${step}:${phase}`;
+}
+
+/** The headers of a call to a participant, but its signature. */
+export function participantCallHeaders(call: ParticipantCall, traceparent: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...extra,
+    'content-type': 'application/json',
+    [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
+    [HEADERS.transaction]: call.transactionId,
+    [HEADERS.step]: call.step,
+    [HEADERS.phase]: call.phase,
+    [HEADERS.attempt]: String(call.attempt),
+    [HEADERS.traceparent]: traceparent,
+  };
+}

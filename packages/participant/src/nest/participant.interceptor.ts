@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { Barrier } from '../barrier';
+import { answerParticipantCall, type ParticipantAnswer, type ParticipantContext } from '../participant-call.answer';
+import { ACCORD_PARTICIPANT_OPTIONS, type AccordParticipantModuleOptions } from './participant-module.options';
+
+/** Where the interceptor leaves the call for CallInput and CallContext. */
+export const PARTICIPANT_CALL = Symbol('accord.participantCall');
+
+/** What a Fastify or Express request and reply have in common here. */
+interface ParticipantRequest {
+  headers: IncomingHttpHeaders;
+  rawBody?: Buffer;
+  [PARTICIPANT_CALL]?: { input: unknown; context: ParticipantContext<object> };
+}
+interface ParticipantReply {
+  status(code: number): unknown;
+  header(name: string, value: string): unknown;
+}
+
+/**
+ * Runs a controller method as a participant endpoint (see
+ * ParticipantEndpoint): checks the signature on the raw body, validates the
+ * ParticipantCall, calls the method inside the barrier's local transaction,
+ * and answers with the barrier's status and body: first answer for a
+ * duplicate, 200 for a null compensation, 409 for a hanging call or a
+ * BusinessRefusal, 503 for anything else thrown.
+ */
+@Injectable()
+export class ParticipantInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(ParticipantInterceptor.name);
+
+  constructor(
+    private readonly barrier: Barrier<object>,
+    @Inject(ACCORD_PARTICIPANT_OPTIONS) private readonly options: AccordParticipantModuleOptions,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<ParticipantRequest>();
+    const reply = http.getResponse<ParticipantReply>();
+    return from(this.answer(request, next)).pipe(
+      map((answer) => {
+        if (answer.error !== undefined) this.logger.warn(`participant call failed, answered ${answer.status}: ${String(answer.error)}`);
+        reply.status(answer.status);
+        for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+        return answer.body;
+      }),
+    );
+  }
+
+  private async answer(request: ParticipantRequest, next: CallHandler): Promise<ParticipantAnswer> {
+    if (!request.rawBody) {
+      throw new Error('participant endpoints need the raw body: create the app with NestFactory.create(…, { rawBody: true })');
+    }
+    const options = {
+      barrier: this.barrier,
+      signingSecret: this.options.signingSecret,
+      signatureToleranceSeconds: this.options.toleranceSeconds,
+    };
+    return answerParticipantCall(options, (input, context) => {
+      request[PARTICIPANT_CALL] = { input, context };
+      return lastValueFrom(next.handle(), { defaultValue: undefined });
+    }, request.rawBody.toString('utf8'), request.headers);
+  }
+}
