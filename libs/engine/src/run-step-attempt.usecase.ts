@@ -88,6 +88,8 @@ function errorText(result: CallResult): string {
       return 'timed out';
     case 'network':
       return `connection failed: ${result.message}`;
+    case 'forbidden':
+      return result.reason;
     case 'response': {
       const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
       return `HTTP ${result.status}${body && body !== 'null' ? `: ${body.slice(0, 300)}` : ''}`;

@@ -2,7 +2,10 @@
 export type CallResult =
   | { kind: 'response'; status: number; body?: unknown; retryAfterMs?: number }
   | { kind: 'timeout' }
-  | { kind: 'network'; message: string };
+  | { kind: 'network'; message: string }
+  /** Not sent: the target (or an address its name resolved to) is refused
+   * by the safe-target policy. */
+  | { kind: 'forbidden'; reason: string };
 
 /** The contract's response table, as the state machines consume it. */
 export type Outcome =
@@ -11,8 +14,9 @@ export type Outcome =
   | { type: 'refused'; status: number }
   /** 408, 425, 429, 5xx, timeout, connection error: unknown, may have applied. */
   | { type: 'retry'; retryAfterMs?: number }
-  /** Any other 4xx: a request the participant will never accept. */
-  | { type: 'misconfigured'; status: number };
+  /** Any other 4xx: a request the participant will never accept; or a call
+   * that could not be sent to a forbidden target (status null). */
+  | { type: 'misconfigured'; status: number | null };
 
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
@@ -21,6 +25,8 @@ export function classify(result: CallResult): Outcome {
     case 'timeout':
     case 'network':
       return { type: 'retry' };
+    case 'forbidden':
+      return { type: 'misconfigured', status: null };
     case 'response': {
       const { status } = result;
       if (status >= 200 && status < 300) return { type: 'ok', output: result.body ?? null };
@@ -49,6 +55,6 @@ export function describeOutcome(outcome: Outcome): string | null {
     case 'retry':
       return 'no definite answer (timeout, connection error, 408/425/429 or 5xx)';
     case 'misconfigured':
-      return `rejected as misconfigured (HTTP ${outcome.status})`;
+      return outcome.status === null ? 'not sent: forbidden target' : `rejected as misconfigured (HTTP ${outcome.status})`;
   }
 }
