@@ -15,6 +15,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   if (!config.authEnabled) logger.warn('ADMIN_TOKEN is not set: authentication is OFF (allowed outside production only)');
   if (!config.SIGNING_SECRET) logger.warn('SIGNING_SECRET is not set: calls to participants are not signed');
+  if (!config.PARTICIPANT_ALLOW) {
+    logger.warn(
+      'PARTICIPANT_ALLOW is not set: definitions may target any host but link-local, metadata and unspecified addresses' +
+        (config.production ? '' : ', loopback included (refused in production)'),
+    );
+  }
 
   const runtime = new Runtime(config, logger);
   const migrations = await connectWithRetry(runtime, logger);
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.listen(config.PORT, config.HOST);
+  runtime.listeningOn((app.getHttpServer().address() as { port: number }).port);
   await runtime.startBackground();
   logger.info({ port: config.PORT, docs: `/docs` }, 'accord coordinator ready');
 

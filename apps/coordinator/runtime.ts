@@ -9,8 +9,9 @@ import {
 import {
   AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
 } from '@accord/persistence';
+import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
-import { HttpInvoker } from '@accord/transport';
+import { HttpInvoker, localAddresses } from '@accord/transport';
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -28,6 +29,11 @@ export class Runtime {
   readonly audit: AuditStore;
   readonly listener: TransactionListener;
   readonly metrics: AccordMetrics;
+  /** Where participants may be called (the contract's "Safe targets"). */
+  readonly targets: TargetPolicy;
+  /** The coordinator's own port(s), which the target policy refuses; the
+   * real port is added once listening when PORT=0 picked one. */
+  private readonly selfPorts: number[];
   readonly invoker: HttpInvoker;
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
@@ -55,16 +61,28 @@ export class Runtime {
     this.listener = new TransactionListener(config.DATABASE_URL, this.definitions);
     this.store.notifyObserver = this.listener;
     this.metrics = new AccordMetrics(() => this.queries.countByStatus('STUCK'));
-    this.invoker = new HttpInvoker({ signingSecret: config.SIGNING_SECRET });
+    this.selfPorts = [config.PORT];
+    this.targets = targetPolicy({
+      allow: config.PARTICIPANT_ALLOW ?? null,
+      refuseLoopback: config.production,
+      selfPorts: this.selfPorts,
+      selfAddresses: localAddresses(),
+    });
+    this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
     const hooks = new TelemetryHooks(this.metrics, logger);
     const plans = new PlanResolver(this.definitions);
     this.runner = new TransitionRunner(this.store, this.queue, plans, config.LEASE_MARGIN_MS, hooks);
-    this.start = new StartTransaction(this.definitions, plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS);
+    this.start = new StartTransaction(this.definitions, plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
     this.events = new TransactionEvents(this.runner);
-    this.register = new RegisterDefinition(this.definitions);
+    this.register = new RegisterDefinition(this.definitions, this.targets);
     this.runStep = new RunStepAttempt(this.store, this.runner, plans, this.invoker, hooks);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
+  }
+
+  /** The port the HTTP server listens on, for the target policy's "the coordinator itself". */
+  listeningOn(port: number): void {
+    if (!this.selfPorts.includes(port)) this.selfPorts.push(port);
   }
 
   /** After the HTTP server is up: consume jobs, sweep, listen. */

@@ -4,18 +4,14 @@
  * the API docs stay open; without it auth is off outside production, with a
  * warning; in production the coordinator refuses to start without it.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { ADMIN_TOKEN, Api, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
+import { ADMIN_TOKEN, Api, runCoordinatorUntilExit, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
 import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
-import { createTestDatabase, freePort, queuePrefixFor, redisUrl } from '../support/test-env';
+import { createTestDatabase } from '../support/test-env';
 
 jest.setTimeout(90_000);
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const MAIN = resolve(__dirname, '../../dist/apps/coordinator/main.js');
 
 interface Route {
   family: string;
@@ -287,42 +283,7 @@ describe('start-up in production', () => {
     databaseUrl = await createTestDatabase('auth-prod');
   });
 
-  /** Runs the coordinator until it exits; fails (and kills it) if it comes up instead. */
-  async function runUntilExit(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-    const port = await freePort();
-    const { ADMIN_TOKEN: _inherited, ...inherited } = process.env;
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...inherited,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl(),
-        QUEUE_PREFIX: queuePrefixFor('auth_prod'),
-        LOG_LEVEL: 'info',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    let listening = false;
-    while (child.exitCode === null && child.signalCode === null && !listening) {
-      try {
-        const res = await request(`http://127.0.0.1:${port}/health/live`);
-        await res.body.dump();
-        listening = true;
-      } catch {
-        await sleep(50);
-      }
-    }
-    if (listening) child.kill('SIGKILL');
-    const code = await exited;
-    if (listening) throw new Error(`the coordinator started in production with ${JSON.stringify(env)}:\n${output}`);
-    return { code, output };
-  }
+  const runUntilExit = (env: Record<string, string | undefined>) => runCoordinatorUntilExit(databaseUrl, env);
 
   it('refuses to start without ADMIN_TOKEN', async () => {
     const { code, output } = await runUntilExit({ NODE_ENV: 'production' });

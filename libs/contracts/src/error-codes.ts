@@ -4,6 +4,8 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
   IDEMPOTENCY_KEY_CONFLICT: 400,
+  /** A step endpoint the safe-target policy refuses (contract: Safe targets). */
+  FORBIDDEN_TARGET: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileSpec, decide, initialStateFor, type Plan, type Spec } from '@accord/core';
+import { compileSpec, decide, forbiddenTargets, initialStateFor, type Plan, type Spec, type TargetPolicy } from '@accord/core';
 import { canonicalJson, sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
@@ -35,6 +35,7 @@ export class StartTransaction {
     private readonly runner: TransitionRunner,
     private readonly hooks: EngineHooks,
     private readonly leaseMarginMs: number,
+    private readonly targets: TargetPolicy,
   ) {}
 
   async execute(cmd: StartCommand): Promise<StartResult> {
@@ -93,6 +94,8 @@ export class StartTransaction {
       const compiled = compileSpec(cmd.spec);
       if (!compiled.ok) throw new EngineError('VALIDATION_FAILED', 'invalid inline spec', prefix('spec', compiled.issues));
       ({ plan, spec } = compiled.value);
+      const forbidden = forbiddenTargets(spec, this.targets);
+      if (forbidden.length > 0) throw new EngineError('FORBIDDEN_TARGET', 'a step endpoint of the inline spec is a forbidden target', prefix('spec', forbidden));
     } else {
       const record =
         cmd.version === undefined
