@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     { logger: ['error', 'warn'], bodyParser: false },
   );
   installJsonBodyParser(app.getHttpAdapter().getInstance());
-  installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }));
+  installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }, runtime.apiKeys));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -4,10 +4,10 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
+  ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
 } from '@accord/engine';
 import {
-  AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
+  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
 } from '@accord/persistence';
 import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
@@ -27,6 +27,8 @@ export class Runtime {
   readonly queries: TransactionQueryStore;
   readonly definitions: DefinitionStore;
   readonly audit: AuditStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly manageApiKeys: ManageApiKeys;
   readonly listener: TransactionListener;
   readonly metrics: AccordMetrics;
   /** Where participants may be called (the contract's "Safe targets"). */
@@ -58,7 +60,9 @@ export class Runtime {
     this.queries = new TransactionQueryStore(this.dataSource);
     this.definitions = new DefinitionStore(this.dataSource);
     this.audit = new AuditStore(this.dataSource);
-    this.listener = new TransactionListener(config.DATABASE_URL, this.definitions);
+    this.apiKeys = new ApiKeyStore(this.dataSource);
+    this.manageApiKeys = new ManageApiKeys(this.apiKeys);
+    this.listener = new TransactionListener(config.DATABASE_URL, this.definitions, this.apiKeys);
     this.store.notifyObserver = this.listener;
     this.metrics = new AccordMetrics(() => this.queries.countByStatus('STUCK'));
     this.selfPorts = [config.PORT];

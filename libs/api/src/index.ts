@@ -7,6 +7,7 @@ export * from './auth/authentication.hook';
 export * from './controllers/definitions.controller';
 export * from './controllers/transactions.controller';
 export * from './controllers/admin.controller';
+export * from './controllers/api-keys.controller';
 export * from './controllers/health.controller';
 export * from './controllers/metrics.controller';
 export * from './json-body.parser';

@@ -88,3 +88,16 @@ export interface AuditEntry {
   details: unknown;
   at: string;
 }
+
+/** One item of `GET /v1/admin/api-keys`: never the key itself. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+}
+
+/** `POST /v1/admin/api-keys`: the only answer that carries `key`. */
+export interface CreatedApiKeyView extends ApiKeyView {
+  key: string;
+}

@@ -8,6 +8,7 @@ export * from './stores/transaction-query.store';
 export * from './stores/definition.store';
 export * from './stores/sweep.store';
 export * from './stores/audit.store';
+export * from './stores/api-key.store';
 export * from './util/canonical-json';
 export * from './stores/transaction.listener';
 export * from './stores/retention.store';
