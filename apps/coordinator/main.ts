@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticator, frameworkErrorResponse, installAuthentication, installJsonBodyParser } from '@accord/api';
+import { Authenticator, frameworkErrorResponse, installAuthentication, installJsonBodyParser, installRateLimit } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
@@ -41,6 +41,13 @@ async function main(): Promise<void> {
   );
   installJsonBodyParser(app.getHttpAdapter().getInstance());
   installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }, runtime.apiKeys));
+  if (config.RATE_LIMIT_PER_MINUTE && runtime.rateLimitRedis) {
+    await installRateLimit(app.getHttpAdapter().getInstance(), {
+      perMinute: config.RATE_LIMIT_PER_MINUTE,
+      redis: runtime.rateLimitRedis,
+      namespace: `${config.QUEUE_PREFIX}:rate-limit:`,
+    });
+  }
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

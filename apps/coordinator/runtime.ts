@@ -22,6 +22,8 @@ export class Runtime {
   readonly dataSource: DataSource;
   readonly redis: IORedis;
   readonly workerRedis: IORedis;
+  /** The rate limit's counters (RATE_LIMIT_PER_MINUTE set); null otherwise. */
+  readonly rateLimitRedis: IORedis | null;
   readonly queue: StepQueue;
   readonly store: TransactionStore;
   readonly queries: TransactionQueryStore;
@@ -55,6 +57,11 @@ export class Runtime {
     // already committed in Postgres, and the sweeper enqueues it later.
     this.redis = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.workerRedis = createRedis(config.REDIS_URL);
+    // Its own connection with a short command timeout: a request waits at
+    // most this long for its counter before the limit fails open.
+    this.rateLimitRedis = config.RATE_LIMIT_PER_MINUTE
+      ? createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250 })
+      : null;
     this.queue = new StepQueue(this.redis, config.QUEUE_PREFIX, (error) => logger.warn({ err: error }, 'queue error'));
     this.store = new TransactionStore(this.dataSource);
     this.queries = new TransactionQueryStore(this.dataSource);
@@ -82,6 +89,7 @@ export class Runtime {
     this.runStep = new RunStepAttempt(this.store, this.runner, plans, this.invoker, hooks);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
+    this.rateLimitRedis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limit) connection error; the rate limit is open'));
   }
 
   /** The port the HTTP server listens on, for the target policy's "the coordinator itself". */
@@ -128,6 +136,7 @@ export class Runtime {
     await this.invoker.close();
     this.redis.disconnect();
     this.workerRedis.disconnect();
+    this.rateLimitRedis?.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

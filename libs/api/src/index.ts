@@ -4,6 +4,7 @@ export * from './auth/scopes';
 export * from './auth/auth.guard';
 export * from './auth/authenticator';
 export * from './auth/authentication.hook';
+export * from './auth/rate-limit.hook';
 export * from './controllers/definitions.controller';
 export * from './controllers/transactions.controller';
 export * from './controllers/admin.controller';

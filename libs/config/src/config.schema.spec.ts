@@ -13,4 +13,11 @@ describe(loadConfig.name, () => {
       'PARTICIPANT_ALLOW: bad entry "10.0.0.0/40": not a CIDR range',
     );
   });
+
+  it('reads RATE_LIMIT_PER_MINUTE as a positive integer', () => {
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '600' }).RATE_LIMIT_PER_MINUTE).toBe(600);
+    expect(loadConfig({}).RATE_LIMIT_PER_MINUTE).toBeUndefined();
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
 });

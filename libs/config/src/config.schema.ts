@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
   SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Unset: every target but the always-refused ones (and loopback in production). */
   PARTICIPANT_ALLOW: allowList.optional(),
+  /** `/v1` requests per credential and minute, across replicas (Redis). Unset: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: int(1, 1000, 64),
   SWEEP_INTERVAL_MS: int(50, 600_000, 1000),
