@@ -74,6 +74,8 @@ export interface AttemptView {
   outcome: Outcome['type'];
   statusCode: number | null;
   error: string | null;
+  /** The call that was made (null when none was sent): method and URL, credentials masked. */
+  request: { method: string; url: string } | null;
   applied: boolean;
   worker: string;
 }

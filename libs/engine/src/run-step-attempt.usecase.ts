@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { callTimeoutMs, classify, describeOutcome, type CallResult, type Phase } from '@accord/core';
+import { callTimeoutMs, classify, describeOutcome, maskUrl, type CallResult, type Phase } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
 import { toStorableJson, type AttemptRecord, type TransactionStore } from '@accord/persistence';
 import type { ParticipantInvoker } from '@accord/transport';
@@ -38,7 +38,8 @@ export class RunStepAttempt {
     if (!endpoint || !('url' in endpoint)) {
       result = { kind: 'response', status: 400, body: `no HTTP endpoint for phase ${phase}` };
     } else {
-      request = { method: endpoint.method ?? 'POST', url: endpoint.url };
+      // The attempt log is a view: credentials in the URL are write-only.
+      request = { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) };
       ({ result, latencyMs } = await this.invoker.invoke({
         endpoint,
         call: { transactionId: job.t, step: job.s, phase, attempt: job.a, input },
