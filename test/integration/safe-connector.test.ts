@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { parseAllowList, targetPolicy, type TargetPolicy } from '@accord/core';
 import type { ParticipantCall } from '@accord/contracts';
-import { ForbiddenTargetError, HttpInvoker, safeConnector, type Resolver } from '@accord/transport';
+import { checkTarget, ForbiddenTargetError, HttpInvoker, safeConnector, type Resolver } from '@accord/transport';
 
 interface Received {
   path: string;
@@ -151,5 +151,16 @@ describe('safe targets at call time', () => {
       ['/basic', `Basic ${Buffer.from('alice:p@ss:word').toString('base64')}`, 'k-123'],
       ['/explicit', 'Bearer explicit-token', undefined],
     ]);
+  });
+
+  it('checks a URL ahead of use, as written and as its name resolves now (for STUCK_WEBHOOK_URL at start-up)', async () => {
+    dns['hooks.test'] = [['10.1.2.3']];
+    dns['meta.test'] = [['10.1.2.3', '169.254.169.254']];
+    expect(await checkTarget('https://hooks.test/stuck', policy(), resolve)).toEqual({ ok: true });
+    expect(await checkTarget('https://meta.test/stuck', policy(), resolve)).toMatchObject({ ok: false, rule: 'link-local' });
+    expect(await checkTarget('http://[::]/stuck', policy(), resolve)).toMatchObject({ ok: false, rule: 'unspecified' });
+    expect(await checkTarget('https://hooks.test/stuck', policy({ allow: '*.corp' }), resolve)).toMatchObject({ ok: false, rule: 'not-allowed' });
+    await expect(checkTarget('https://nowhere.test/', policy(), resolve)).rejects.toThrow('ENOTFOUND');
+    expect(lookups).toEqual(['hooks.test', 'meta.test', 'nowhere.test']);
   });
 });

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { buildConnector } from 'undici';
-import { checkResolvedAddress, hostOf, type TargetPolicy } from '@accord/core';
+import { checkResolvedAddress, checkTargetUrl, hostOf, parseTargetUrl, type TargetPolicy, type TargetVerdict } from '@accord/core';
 
 /** A connection refused by the safe-target policy: nothing was sent. */
 export class ForbiddenTargetError extends Error {
@@ -74,6 +74,23 @@ function checkedLookup(port: number, policy: TargetPolicy, resolve: Resolver) {
       (error: NodeJS.ErrnoException) => callback(error, '', 0),
     );
   };
+}
+
+/**
+ * The whole check of a URL the coordinator is about to rely on, such as
+ * `STUCK_WEBHOOK_URL` at start-up: as written, then every address its host
+ * resolves to now. (Calls through an Agent with `safeConnector` are checked
+ * again when they connect.) Rejects when the name does not resolve.
+ */
+export async function checkTarget(url: string, policy: TargetPolicy, resolve: Resolver = systemResolver): Promise<TargetVerdict> {
+  const verdict = checkTargetUrl(url, policy);
+  const target = parseTargetUrl(url);
+  if (!verdict.ok || !target || target.name === null) return verdict;
+  for (const { address } of await resolve(target.name, {})) {
+    const resolved = checkResolvedAddress(target.name, address, target.port, policy);
+    if (!resolved.ok) return resolved;
+  }
+  return verdict;
 }
 
 /** This machine's interface addresses: a call to one of them on the
