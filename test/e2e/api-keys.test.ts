@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { ADMIN_TOKEN, Api, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
-import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { registerSagaFixtures, twoStepSaga, type SagaFixtures } from '../support/saga-fixtures.spec-kit';
 
 jest.setTimeout(120_000);
 
@@ -24,15 +25,7 @@ describe('API keys', () => {
   let counter = 0;
   const unique = (prefix: string) => `${prefix}-${++counter}`;
 
-  const saga = (name: string, prefix: string, retry: Record<string, unknown> = { maxAttempts: 1 }) => ({
-    name,
-    type: 'saga',
-    retry,
-    steps: [
-      { name: 'reserve', action: { url: `${participant.url}/${prefix}/reserve` }, compensation: { url: `${participant.url}/${prefix}/release` } },
-      { name: 'charge', action: { url: `${participant.url}/${prefix}/charge` } },
-    ],
-  });
+  let fixtures: SagaFixtures;
 
   async function createKey(api: Api, name: string, scopes: string[]): Promise<{ id: string; key: string }> {
     const res = await api.post('/v1/admin/api-keys', { name, scopes });
@@ -40,26 +33,15 @@ describe('API keys', () => {
     return res.body;
   }
 
-  const stuckTransaction = async () => (await admin.post('/v1/transactions?waitMs=20000', { definition: 'keys-stuck', input: {} })).body.id as string;
-  const runningTransaction = async () => (await admin.post('/v1/transactions', { definition: 'keys-slow', input: {} })).body.id as string;
+  const stuckTransaction = () => fixtures.stuckTransaction();
+  const runningTransaction = () => fixtures.runningTransaction();
 
   beforeAll(async () => {
     participant = await startParticipant('scriptable');
     a = await startCoordinator({ label: 'keys-a' });
     b = await startCoordinator({ label: 'keys-b', databaseUrl: a.databaseUrl, queuePrefix: a.queuePrefix });
     admin = new Api(a.url);
-    await script(participant.url, {
-      '/stuck/charge': { default: { status: 409 } },
-      '/stuck/release': { default: { status: 400 } },
-      '/slow/reserve': { default: { status: 503 } },
-    });
-    for (const body of [
-      saga('keys-ok', 'ok'),
-      saga('keys-stuck', 'stuck'),
-      saga('keys-slow', 'slow', { maxAttempts: 100, initialDelayMs: 600_000, maxDelayMs: 600_000 }),
-    ]) {
-      expect((await admin.post('/v1/definitions', body)).status).toBe(201);
-    }
+    fixtures = await registerSagaFixtures(admin, participant.url, 'keys');
   }, 120_000);
 
   afterAll(async () => {
@@ -179,7 +161,7 @@ describe('API keys', () => {
     }
 
     const routes: Route[] = [
-      { method: 'POST', route: '/v1/definitions', scope: 'definitions:write', success: 201, prepare: async () => ({ path: '/v1/definitions', body: saga(unique('matrix-def'), 'ok') }) },
+      { method: 'POST', route: '/v1/definitions', scope: 'definitions:write', success: 201, prepare: async () => ({ path: '/v1/definitions', body: twoStepSaga(participant.url, unique('matrix-def'), 'ok') }) },
       { method: 'GET', route: '/v1/definitions', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions' }) },
       { method: 'GET', route: '/v1/definitions/{name}', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions/keys-ok' }) },
       { method: 'GET', route: '/v1/definitions/{name}/versions/{version}', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions/keys-ok/versions/1' }) },

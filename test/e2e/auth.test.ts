@@ -6,7 +6,8 @@
  */
 import { request } from 'undici';
 import { ADMIN_TOKEN, Api, runCoordinatorUntilExit, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
-import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { registerSagaFixtures, twoStepSaga } from '../support/saga-fixtures.spec-kit';
 import { createTestDatabase } from '../support/test-env';
 
 jest.setTimeout(90_000);
@@ -40,16 +41,7 @@ describe('authentication with ADMIN_TOKEN', () => {
   /** RUNNING: its only step keeps answering 503 and retries in ten minutes. */
   let runningId: string;
 
-  const url = (path: string) => `${participant.url}${path}`;
-  const saga = (name: string, prefix: string, retry: Record<string, unknown> = { maxAttempts: 1 }) => ({
-    name,
-    type: 'saga',
-    retry,
-    steps: [
-      { name: 'reserve', action: { url: url(`/${prefix}/reserve`) }, compensation: { url: url(`/${prefix}/release`) } },
-      { name: 'charge', action: { url: url(`/${prefix}/charge`) } },
-    ],
-  });
+  const saga = (name: string, prefix: string) => twoStepSaga(participant.url, name, prefix);
 
   /** One route of every /v1 family, with a request that succeeds given the token. */
   const routes: Route[] = [
@@ -75,28 +67,10 @@ describe('authentication with ADMIN_TOKEN', () => {
     coordinator = await startCoordinator({ label: 'auth' });
     api = new Api(coordinator.url);
     anonymous = new Api(coordinator.url, null);
-
-    await script(participant.url, {
-      '/stuck/charge': { default: { status: 409 } },
-      '/stuck/release': { default: { status: 400 } },
-      '/slow/reserve': { default: { status: 503 } },
-    });
-    for (const body of [
-      saga('auth-ok', 'ok'),
-      saga('auth-stuck', 'stuck'),
-      saga('auth-slow', 'slow', { maxAttempts: 100, initialDelayMs: 600_000, maxDelayMs: 600_000 }),
-    ]) {
-      expect((await api.post('/v1/definitions', body)).status).toBe(201);
-    }
-    const completed = await api.post('/v1/transactions?waitMs=30000', { definition: 'auth-ok', input: { n: 1 } });
-    expect(completed.body.status).toBe('COMPLETED');
-    completedId = completed.body.id;
-    const stuck = await api.post('/v1/transactions?waitMs=30000', { definition: 'auth-stuck', input: {} });
-    expect(stuck.body.status).toBe('STUCK');
-    stuckId = stuck.body.id;
-    const running = await api.post('/v1/transactions', { definition: 'auth-slow', input: {} });
-    expect(running.body.status).toBe('RUNNING');
-    runningId = running.body.id;
+    const fixtures = await registerSagaFixtures(api, participant.url, 'auth');
+    completedId = await fixtures.completedTransaction();
+    stuckId = await fixtures.stuckTransaction();
+    runningId = await fixtures.runningTransaction();
   }, 90_000);
 
   afterAll(async () => {
