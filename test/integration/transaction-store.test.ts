@@ -68,10 +68,24 @@ describe(TransactionStore.name, () => {
     const granted = claims.filter((c) => c !== null);
     expect(granted).toHaveLength(1);
     expect(granted[0]!.claim).toBe(1);
+    expect(granted[0]!.resumed).toBe(false);
     expect(granted[0]!.record.steps[0].input).toEqual({ n: 1 });
     await new Promise((r) => setTimeout(r, 300));
-    expect((await store.claim(id, 'a', 'action', 1))!.claim).toBe(2);
+    // the first holder's lease ran out: whoever takes the call over is told it may have been sent
+    expect(await store.claim(id, 'a', 'action', 1)).toMatchObject({ claim: 2, resumed: true });
     expect(await store.claim(id, 'a', 'action', 2)).toBeNull();
+  });
+
+  it('tells a claim whether its call was taken before, also in a batch of claims, and forgets it for the next call', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `s${i}`);
+    const id = await insert(names.map((n) => step(n, { leaseMs: 1 })));
+    await store.claim(id, 's7', 'action', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    // more claims than statements in flight: the last ones share a batch statement
+    const claims = await Promise.all(names.map((n) => store.claim(id, n, 'action', 1)));
+    expect(claims.map((c) => c!.resumed)).toEqual([false, false, false, false, false, false, false, true]);
+    expect(await store.commit(transition(id, 0, [step('s7', { attempt: 2 })]))).toBe(true);
+    expect((await store.claim(id, 's7', 'action', 2))!.resumed).toBe(false);
   });
 
   it('refuses a transition carrying a result whose claim was superseded (fencing), and applies the current one with its attempt row', async () => {

@@ -35,6 +35,16 @@ export class StepQueue {
     else await this.queue.addBulk(jobs);
   }
 
+  /** Makes delayed jobs of these calls run now: their calls became due
+   * earlier than they were enqueued for (an awaited retry in backoff). A job
+   * that left the delayed set meanwhile is already on its way. */
+  async expedite(calls: readonly Omit<DueCall, 'dueAt'>[]): Promise<void> {
+    for (const c of calls) {
+      const job = await this.queue.getJob(stepJobId({ t: c.transactionId, s: c.step, p: c.phase, a: c.attempt }));
+      if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import { callTimeoutMs, classify, describeOutcome, maskUrl, type CallResult, type Phase } from '@accord/core';
+import { callTimeoutMs, classify, describeOutcome, maskUrl, STEP_STATUS, type CallResult, type Outcome, type Phase } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
-import { toStorableJson, type AttemptRecord, type TransactionStore } from '@accord/persistence';
+import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { ParticipantInvoker } from '@accord/transport';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
@@ -28,9 +28,11 @@ export class RunStepAttempt {
     const claim = await this.store.claim(job.t, job.s, phase, job.a);
     if (!claim) return;
     const { record } = claim;
+    const step = record.steps.find((s) => s.name === job.s);
+    if (step?.status === STEP_STATUS.AWAITING) return this.release(job, phase, claim);
     const plan = await this.plans.resolve(record);
     const endpoint = plan.steps.find((s) => s.name === job.s)?.endpoints[phase];
-    const input = record.steps.find((s) => s.name === job.s)?.input ?? null;
+    const input = step?.input ?? null;
     const startedAt = Date.now();
     let result: CallResult;
     let latencyMs = 0;
@@ -53,34 +55,69 @@ export class RunStepAttempt {
     const outcome = classify(result);
     this.hooks.attemptFinished(phase, outcome.type, latencyMs / 1000);
     const error = outcome.type === 'ok' ? null : `${describeOutcome(outcome)}; ${errorText(result)}`;
+    await this.report(job, phase, claim, outcome, {
+      startedAt,
+      latencyMs: Math.round(latencyMs),
+      statusCode: result.kind === 'response' ? result.status : null,
+      error,
+      request,
+    });
+  }
+
+  /** The call of a step its saga is rolling back without: it is not sent
+   * any more (rule 6). If no worker took it before, it is withdrawn unsent;
+   * otherwise its holder's lease ran out without an answer, which counts as
+   * a timeout: it may have applied. */
+  private async release(job: StepJob, phase: Phase, claim: Claim): Promise<void> {
+    if (!claim.resumed) {
+      await this.runner.run(
+        job.t,
+        (record) => (holds(record, job, claim) ? { event: { type: 'withdrawn', step: job.s, phase, attempt: job.a } } : null),
+        claim.record,
+      );
+      return;
+    }
+    await this.report(job, phase, claim, { type: 'retry' }, {
+      startedAt: Date.now(),
+      latencyMs: 0,
+      statusCode: null,
+      error: LAPSED,
+      request: null,
+    });
+  }
+
+  /** Feeds the call's outcome to the machine, logged with the transition;
+   * starts from the transaction as claimed: the commit applies only if its
+   * version is unchanged and this claim is still the step's (rule 4). */
+  private async report(
+    job: StepJob,
+    phase: Phase,
+    claim: Claim,
+    outcome: Outcome,
+    call: Pick<AttemptRecord, 'startedAt' | 'latencyMs' | 'statusCode' | 'error' | 'request'>,
+  ): Promise<void> {
     const attempt: AttemptRecord = {
       transactionId: job.t,
       step: job.s,
       phase,
       attempt: job.a,
       claim: claim.claim,
-      startedAt,
-      latencyMs: Math.round(latencyMs),
+      ...call,
       outcome: outcome.type,
-      statusCode: result.kind === 'response' ? result.status : null,
-      error,
-      request,
       applied: false,
       worker: WORKER_ID,
     };
-    // Starts from the transaction as claimed: the commit applies only if its
-    // version is unchanged and this claim is still the step's (rule 4).
-    const applied = await this.runner.run(
-      job.t,
-      (record) => {
-        const step = record.steps.find((s) => s.name === job.s);
-        if (!step || step.claim !== claim.claim) return null;
-        return { event: { type: 'result', step: job.s, phase, attempt: job.a, outcome, error: error ?? undefined }, attempt };
-      },
-      record,
-    );
+    const event = { type: 'result' as const, step: job.s, phase, attempt: job.a, outcome, error: call.error ?? undefined };
+    const applied = await this.runner.run(job.t, (record) => (holds(record, job, claim) ? { event, attempt } : null), claim.record);
     if (applied.kind === 'skipped') await this.store.logAttempt(attempt);
   }
+}
+
+const LAPSED = 'no answer before its lease ran out; not sent again: the saga is rolling back';
+
+/** This worker's claim is still the step's current one. */
+function holds(record: TransactionRecord, job: StepJob, claim: Claim): boolean {
+  return record.steps.find((s) => s.name === job.s)?.claim === claim.claim;
 }
 
 function errorText(result: CallResult): string {

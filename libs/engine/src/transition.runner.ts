@@ -1,4 +1,4 @@
-import { decide, isSettled, isTerminal, type Decision, type MachineEvent, type TransactionState } from '@accord/core';
+import { decide, isSettled, isTerminal, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
 import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
 import { systemClock } from './clock';
@@ -74,18 +74,29 @@ export class TransitionRunner {
       });
       if (!committed) continue;
       if (changedStatus) this.hooks.statusChanged(record, before.status, after.status);
-      await this.enqueue(id, decision);
+      await this.enqueue(id, decision, dueEarlier(before.steps, after.steps));
       return { kind: 'applied', record, decision };
     }
     throw new Error(`transaction ${id}: gave up after ${MAX_RACES} lost races`);
   }
 
-  async enqueue(id: string, decision: Pick<Decision<TransactionState>, 'commands'>): Promise<void> {
-    if (decision.commands.length === 0) return;
+  /** `expedite`: calls already enqueued that became due earlier. */
+  async enqueue(id: string, decision: Pick<Decision<TransactionState>, 'commands'>, expedite: readonly StepState[] = []): Promise<void> {
+    if (decision.commands.length === 0 && expedite.length === 0) return;
     try {
       await this.queue.enqueue(decision.commands.map((c) => ({ transactionId: id, ...c })));
+      await this.queue.expedite(expedite.map((s) => ({ transactionId: id, step: s.name, phase: s.phase!, attempt: s.attempt })));
     } catch (error) {
       this.hooks.enqueueFailed(id, error);
     }
   }
+}
+
+/** Steps still owing the same call, now due earlier than before. */
+function dueEarlier(before: readonly StepState[], after: readonly StepState[]): StepState[] {
+  const old = new Map(before.map((s) => [s.name, s]));
+  return after.filter((s) => {
+    const b = old.get(s.name)!;
+    return s.dueAt !== null && b.dueAt !== null && s.dueAt < b.dueAt && s.phase === b.phase && s.attempt === b.attempt;
+  });
 }

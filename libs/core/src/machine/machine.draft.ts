@@ -122,15 +122,15 @@ export abstract class MachineDraft<S extends TransactionState> {
   }
 
   /** Starts the undo phase of every waiting step none of whose descendants is
-   * still being undone: reverse dependency order, transitively (a -> b with
-   * nothing to undo -> c still undoes c before a). */
+   * still being undone or awaited: reverse dependency order, transitively
+   * (a -> b with nothing to undo -> c still undoes c before a). */
   protected undoReady(undoing: StepStatus, phase: Phase): void {
     const byName = new Map(this.state.steps.map((s) => [s.name, s]));
     for (const step of this.state.steps) {
       if (step.status !== undoing || step.dueAt !== null || step.phase === phase) continue;
       const blocked = this.descendants.get(step.name)!.some((d) => {
         const status = byName.get(d)!.status;
-        return status === undoing || status === STEP_STATUS.STUCK;
+        return status === undoing || status === STEP_STATUS.AWAITING || status === STEP_STATUS.STUCK;
       });
       if (!blocked) this.schedule(step, phase, 1, this.clock.now);
     }

@@ -13,7 +13,7 @@ import type { Outcome } from '../outcome/outcome.classify';
 import type { Phase } from '../phase';
 import type { Decide } from './machine.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from './machine.types';
-import type { StepState, TransactionState } from './transaction.state';
+import { STEP_STATUS, type StepState, type TransactionState } from './transaction.state';
 
 // ---- generators --------------------------------------------------------------
 
@@ -32,7 +32,9 @@ export type Move =
   | { kind: 'answer'; pick: number; outcome: OutcomeKind; dt: number; retryAfter?: number }
   | { kind: 'stale'; pick: number; variant: 'issued' | 'attempt+1' | 'attempt-1' | 'phase'; outcome: OutcomeKind }
   | { kind: 'deadline'; late: boolean }
-  | { kind: 'abort' };
+  | { kind: 'abort' }
+  /** The shell takes an owed call back unsent (only an awaited one can be). */
+  | { kind: 'withdraw'; pick: number };
 
 const moveArb = (outcomeArb: fc.Arbitrary<OutcomeKind>): fc.Arbitrary<Move> =>
   fc.oneof(
@@ -60,6 +62,7 @@ const moveArb = (outcomeArb: fc.Arbitrary<OutcomeKind>): fc.Arbitrary<Move> =>
     },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('deadline' as const), late: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat() }) },
   );
 
 /** Up to `maxMoves` random moves, then outcomes used, in a cycle, to drain what is still outstanding. */
@@ -134,8 +137,10 @@ export function outcomeOf(kind: OutcomeKind, step: string, attempt: number, retr
 
 /** What differs between the machines in the checks the simulator makes after every accepted event. */
 export interface SimulatorRules {
-  /** Statuses in which calls are outstanding. */
+  /** Transaction statuses in which calls are outstanding. */
   inFlight: readonly string[];
+  /** Step statuses in which a call may be outstanding. */
+  stepInFlight: readonly string[];
   /** The words for a step and for a transaction in failure messages. */
   stepNoun: string;
   transactionNoun: string;
@@ -214,8 +219,10 @@ export abstract class SimulatorBase<S extends TransactionState> {
     for (const s of after.steps) {
       if (s.dueAt === null) continue;
       const last = this.issued.findLast((c) => c.step === s.name)!;
-      check(last.phase === s.phase && last.attempt === s.attempt && last.dueAt === s.dueAt, 'the outstanding call is not the last one issued', { last, s });
-      check(this.rules.inFlight.includes(s.status), `a call is outstanding for a settled ${this.rules.stepNoun}`, s);
+      // an awaited call may become due earlier (a retry in backoff, to be withdrawn at once), never later
+      const dueAgrees = last.dueAt === s.dueAt || (s.status === STEP_STATUS.AWAITING && s.dueAt < last.dueAt);
+      check(last.phase === s.phase && last.attempt === s.attempt && dueAgrees, 'the outstanding call is not the last one issued', { last, s });
+      check(this.rules.stepInFlight.includes(s.status), `a call is outstanding for a settled ${this.rules.stepNoun}`, s);
     }
 
     const anyDue = after.steps.some((s) => s.dueAt !== null);
@@ -263,6 +270,8 @@ export abstract class SimulatorBase<S extends TransactionState> {
   protected abstract checkDeadlinePassed(): void;
   /** Checks after an abort of `before`. */
   protected abstract checkAbort(before: S, decision: Decision<S>): void;
+  /** Withdraws the owed call `target` if the machine lets it go unsent. */
+  protected abstract withdraw(target: CallId): void;
 
   apply(move: Move): void {
     const live = this.live();
@@ -307,6 +316,9 @@ export abstract class SimulatorBase<S extends TransactionState> {
         this.checkAbort(before, this.send({ type: 'abort' }));
         return;
       }
+      case 'withdraw':
+        if (live.length > 0) this.withdraw(live[move.pick % live.length]);
+        return;
     }
   }
 

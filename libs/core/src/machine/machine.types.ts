@@ -6,6 +6,9 @@ import type { Phase } from '../phase';
 export type MachineEvent =
   | { type: 'start' }
   | { type: 'result'; step: string; phase: Phase; attempt: number; outcome: Outcome; error?: string }
+  /** The shell took an owed call back unsent: it found the step AWAITING
+   * before any worker had claimed that call. */
+  | { type: 'withdrawn'; step: string; phase: Phase; attempt: number }
   | { type: 'deadline' }
   | { type: 'abort'; reason?: string }
   | { type: 'retry' }

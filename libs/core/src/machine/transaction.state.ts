@@ -4,6 +4,10 @@ export const STEP_STATUS = {
   PENDING: 'PENDING',
   /** Saga: action scheduled or in flight. */
   RUNNING: 'RUNNING',
+  /** Saga rolling back while this step's action call is still owed or in
+   * flight: its compensation (if it needs one) waits for that call to answer,
+   * time out, or be withdrawn unsent, and so does every step it depends on. */
+  AWAITING: 'AWAITING',
   /** TCC: try scheduled or in flight. */
   TRYING: 'TRYING',
   /** Action or try succeeded. */

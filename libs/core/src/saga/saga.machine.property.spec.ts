@@ -10,6 +10,7 @@ import {
   propertyRuns,
   scheduleArb,
   SimulatorBase,
+  key,
   type CallId,
 } from '../machine/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
@@ -82,10 +83,18 @@ function planOf(shape: Shape): Plan {
 
 // ---- the simulator -------------------------------------------------------------
 
+/** Step statuses that hold nothing back from compensating the steps they depend on. */
+const FINISHED_BACKWARD: readonly string[] = ['COMPENSATED', 'FAILED', 'SKIPPED', 'SUCCEEDED'];
+
 class Simulator extends SimulatorBase<SagaState> {
   readonly answered: CallId[] = [];
   /** Steps whose action may have taken effect, tracked independently of the machine. */
   readonly mayHaveApplied = new Set<string>();
+  /** Action calls issued and neither answered nor withdrawn: as far as anyone
+   * knows, in flight at the participant. */
+  readonly openActions = new Map<string, CallId>();
+  /** Action calls the shell took back unsent. */
+  readonly withdrawn = new Set<string>();
   readonly firstCompensationAt = new Map<string, number>();
   readonly compensatedAt = new Map<string, number>();
   readonly okOutputs = new Map<string, unknown>();
@@ -97,7 +106,7 @@ class Simulator extends SimulatorBase<SagaState> {
       plan,
       initialSagaState('tx-p', { order: 1 }, plan.steps.map((s) => s.name), plan.timeoutMs === null ? null : plan.timeoutMs),
       decideSaga,
-      { inFlight: ['RUNNING', 'COMPENSATING'], stepNoun: 'step', transactionNoun: 'saga' },
+      { inFlight: ['RUNNING', 'COMPENSATING'], stepInFlight: ['RUNNING', 'AWAITING', 'COMPENSATING'], stepNoun: 'step', transactionNoun: 'saga' },
     );
     this.compensable = new Set(plan.steps.filter((s) => s.endpoints.compensation).map((s) => s.name));
   }
@@ -106,15 +115,15 @@ class Simulator extends SimulatorBase<SagaState> {
     const after = decision.state;
     if (event.type === 'result') {
       this.answered.push({ step: event.step, phase: event.phase, attempt: event.attempt });
+      if (event.phase === 'action') this.openActions.delete(key(event));
       if (event.phase === 'action' && (event.outcome.type === 'ok' || event.outcome.type === 'retry')) this.mayHaveApplied.add(event.step);
       if (event.phase === 'action' && event.outcome.type === 'ok') this.okOutputs.set(event.step, event.outcome.output);
     }
-    if (before.status === 'RUNNING' && after.status !== 'RUNNING' && after.direction === 'backward') {
-      // rollback: an action call that was outstanding may have run
-      for (const s of before.steps) {
-        if (s.dueAt !== null && s.phase === 'action' && !(event.type === 'result' && event.step === s.name)) this.mayHaveApplied.add(s.name);
-      }
+    if (event.type === 'withdrawn') {
+      this.openActions.delete(key(event));
+      this.withdrawn.add(key(event));
     }
+    for (const c of decision.commands) if (c.phase === 'action') this.openActions.set(key(c), c);
     for (const s of after.steps) {
       const prev = before.steps.find((p) => p.name === s.name)!;
       if (s.status === 'COMPENSATED' && prev.status !== 'COMPENSATED') this.compensatedAt.set(s.name, this.seq);
@@ -151,13 +160,16 @@ class Simulator extends SimulatorBase<SagaState> {
       // never compensate after the point of no return
       check(!this.everPivot, 'a compensation issued after the pivot', c);
       // only steps that have a compensation and whose action was called
+      // never overtake the step's own action (rule 6)
+      check(!this.actionOpen(c.step), `compensation of ${c.step} issued while its action call is in flight`, { c, after });
       check(this.compensable.has(c.step), 'a compensation issued for a step without one', c);
-      check(this.issued.some((i) => i.step === c.step && i.phase === 'action'), 'a compensation issued for a step whose action was never called', c);
+      check(this.actionSent(c.step), 'a compensation issued for a step whose action was never sent', c);
       check(this.mayHaveApplied.has(c.step), 'a compensation issued for a step known not to have applied', c);
-      // reverse dependency order: no descendant still waits for its compensation
+      // reverse dependency order: every dependent has finished compensating, or needed none
       for (const d of this.descendants.get(c.step)!) {
         const status = byName.get(d)!.status;
-        check(status !== 'COMPENSATING' && status !== 'STUCK', `compensation of ${c.step} issued before its dependent ${d} was compensated`, after);
+        check(!this.actionOpen(d), `compensation of ${c.step} issued while the action of its dependent ${d} is in flight`, { c, after });
+        check(FINISHED_BACKWARD.includes(status), `compensation of ${c.step} issued before its dependent ${d} finished compensating`, after);
       }
     }
   }
@@ -169,6 +181,29 @@ class Simulator extends SimulatorBase<SagaState> {
     if (after.direction === 'backward') {
       check(!after.steps.some((s) => s.status === 'RUNNING' || s.status === 'PENDING'), 'a step still going forward during rollback', after);
     }
+    for (const s of after.steps) {
+      if (s.status === 'AWAITING') check(after.direction === 'backward' && s.phase === 'action' && s.dueAt !== null, 'an AWAITING step owes no action call', after);
+    }
+    // the machine never stops waiting for an action call it sent, but by its answer or its withdrawal
+    for (const open of this.openActions.values()) {
+      const s = after.steps.find((x) => x.name === open.step)!;
+      check(s.phase === 'action' && s.attempt === open.attempt && s.dueAt !== null, `the saga forgot the action call ${key(open)} in flight`, after);
+    }
+  }
+
+  actionOpen(step: string): boolean {
+    return [...this.openActions.values()].some((c) => c.step === step);
+  }
+
+  actionSent(step: string): boolean {
+    return this.issued.some((c) => c.step === step && c.phase === 'action' && !this.withdrawn.has(key(c)));
+  }
+
+  /** The shell withdraws only calls of AWAITING steps (those no worker claimed). */
+  protected withdraw(target: CallId): void {
+    if (this.state.steps.find((s) => s.name === target.step)!.status !== 'AWAITING') return;
+    const decision = this.send({ type: 'withdrawn', ...target });
+    check(decision.rejected === undefined, 'withdrawing an awaited call was rejected', decision);
   }
 
   protected otherPhase(target: CallId): Phase {
@@ -203,7 +238,7 @@ class Simulator extends SimulatorBase<SagaState> {
     expect(['COMPLETED', 'COMPENSATED', 'STUCK']).toContain(status);
     expect(steps.every((s) => s.dueAt === null)).toBe(true);
     const compensationCalled = (name: string) => this.issued.some((c) => c.step === name && c.phase === 'compensation');
-    const actionCalled = (name: string) => this.issued.some((c) => c.step === name && c.phase === 'action');
+    const actionCalled = (name: string) => this.actionSent(name);
 
     if (status === 'COMPLETED') {
       expect(steps.every((s) => s.status === 'SUCCEEDED')).toBe(true);

@@ -224,25 +224,99 @@ describe(decideSaga.name, () => {
       expect(names(saga.answer('c', ok()))).toEqual(['a:compensation']);
     });
 
-    it('compensates a parallel step whose action is still in flight and ignores its late answer', () => {
-      const saga = new Saga(planOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: [] }, { name: 'c', dependsOn: ['a', 'b'] }]));
+  });
+
+  describe('rolling back while actions are in flight', () => {
+    // a -> (b, c) -> d: b is refused while c's action is still in flight
+    const diamond = () =>
+      planOf([{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }, { name: 'd', dependsOn: ['b', 'c'] }]);
+    const refuseB = () => {
+      const saga = new Saga(diamond());
       saga.start();
-      expect(names(saga.answer('a', refused()))).toEqual(['b:compensation']);
-      expect(saga.step('b')).toMatchObject({ status: 'COMPENSATING', mayHaveApplied: true, phase: 'compensation' });
-      const before = saga.state;
-      expect(saga.send({ type: 'result', step: 'b', phase: 'action', attempt: 1, outcome: ok() })).toMatchObject({ rejected: 'stale', commands: [] });
-      expect(saga.state).toBe(before);
-      saga.answer('b', ok());
+      saga.answer('a', ok());
+      expect(saga.answer('b', refused())).toEqual([]);
+      return saga;
+    };
+
+    it('awaits an action in flight instead of compensating it, and holds back the steps it depends on', () => {
+      const saga = refuseB();
+      expect(saga.state.status).toBe('COMPENSATING');
+      expect(saga.statuses()).toEqual({ a: 'COMPENSATING', b: 'FAILED', c: 'AWAITING', d: 'SKIPPED' });
+      expect(saga.step('c')).toMatchObject({ phase: 'action', attempt: 1, lastError: 'step "b" failed' });
+      expect(saga.step('c').dueAt).not.toBeNull();
+      expect(saga.step('a').dueAt).toBeNull();
+      // c's late answer is recorded; only then is c compensated, and a after c
+      expect(names(saga.answer('c', ok({ id: 7 })))).toEqual(['c:compensation']);
+      expect(saga.step('c')).toMatchObject({ status: 'COMPENSATING', output: { id: 7 } });
+      expect(names(saga.answer('c', ok()))).toEqual(['a:compensation']);
+      saga.answer('a', ok());
       expect(saga.state.status).toBe('COMPENSATED');
-      expect(saga.statuses()).toEqual({ a: 'FAILED', b: 'COMPENSATED', c: 'SKIPPED' });
+      expect(saga.statuses()).toEqual({ a: 'COMPENSATED', b: 'FAILED', c: 'COMPENSATED', d: 'SKIPPED' });
     });
 
-    it('marks an in-flight step without compensation as failed on rollback', () => {
+    it.each([
+      ['an unknown outcome', unknown(), 'COMPENSATED', ['c:compensation']],
+      ['a refusal of the first attempt', refused(), 'FAILED', ['a:compensation']],
+      ['a misconfigured answer', misconfigured(), 'FAILED', ['a:compensation']],
+    ])('after %s of the awaited action, c ends %s', (_what, outcome, cStatus, next) => {
+      const saga = refuseB();
+      expect(names(saga.answer('c', outcome))).toEqual(next);
+      while (saga.state.steps.some((s) => s.dueAt !== null)) saga.answer(saga.state.steps.find((s) => s.dueAt !== null)!.name, ok());
+      expect(saga.state.status).toBe('COMPENSATED');
+      expect(saga.step('c').status).toBe(cStatus);
+      expect(saga.calls.filter((c) => c.step === 'c' && c.phase === 'action')).toHaveLength(1);
+    });
+
+    it('skips an awaited action the shell withdrew unsent, and compensates the rest', () => {
+      const saga = refuseB();
+      const c = saga.step('c');
+      expect(names(saga.send({ type: 'withdrawn', step: 'c', phase: 'action', attempt: c.attempt }).commands)).toEqual(['a:compensation']);
+      expect(saga.step('c')).toMatchObject({ status: 'SKIPPED', dueAt: null, lastError: 'step "b" failed' });
+      saga.answer('a', ok());
+      expect(saga.state.status).toBe('COMPENSATED');
+    });
+
+    it('rejects a withdrawal of a call that is not awaited', () => {
+      const saga = new Saga(diamond());
+      saga.start();
+      const before = saga.state;
+      expect(saga.send({ type: 'withdrawn', step: 'a', phase: 'action', attempt: 1 })).toMatchObject({ rejected: 'stale', commands: [] });
+      expect(saga.state).toBe(before);
+      const rolling = refuseB();
+      expect(rolling.send({ type: 'withdrawn', step: 'c', phase: 'action', attempt: 2 })).toMatchObject({ rejected: 'stale' });
+    });
+
+    it('makes a retry waiting in backoff due now, so it can be withdrawn unsent at once', () => {
+      const saga = new Saga(planOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: [] }]));
+      saga.start();
+      expect(saga.answer('a', unknown())).toEqual([call('a', 'action', 2, 100)]);
+      saga.now = 10;
+      expect(saga.answer('b', refused())).toEqual([]);
+      expect(saga.step('a')).toMatchObject({ status: 'AWAITING', attempt: 2, dueAt: 10 });
+      // attempt 1 may have applied: withdrawing attempt 2 still leaves a to compensate
+      expect(names(saga.send({ type: 'withdrawn', step: 'a', phase: 'action', attempt: 2 }).commands)).toEqual(['a:compensation']);
+    });
+
+    it('awaits an in-flight step without compensation before finishing', () => {
       const saga = new Saga(planOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: [], comp: false }]));
       saga.start();
       saga.answer('a', refused());
+      expect(saga.state.status).toBe('COMPENSATING');
+      expect(saga.step('b').status).toBe('AWAITING');
+      saga.answer('b', ok({ sent: true }));
       expect(saga.state.status).toBe('COMPENSATED');
-      expect(saga.step('b')).toMatchObject({ status: 'FAILED', dueAt: null });
+      expect(saga.step('b')).toMatchObject({ status: 'SUCCEEDED', dueAt: null, output: { sent: true } });
+    });
+
+    it('holds back a compensation while a transitive dependent without compensation is awaited', () => {
+      const saga = new Saga(planOf([{ name: 'a' }, { name: 'b', comp: false }, { name: 'c', dependsOn: ['a'] }, { name: 'd', dependsOn: ['b'] }]));
+      saga.start();
+      saga.answer('a', ok());
+      saga.answer('b', ok());
+      expect(saga.answer('c', refused())).toEqual([]);
+      expect(saga.statuses()).toMatchObject({ a: 'COMPENSATING', d: 'AWAITING' });
+      expect(names(saga.answer('d', unknown()))).toEqual(['d:compensation']);
+      expect(names(saga.answer('d', ok()))).toEqual(['a:compensation']);
     });
   });
 
@@ -416,16 +490,17 @@ describe(decideSaga.name, () => {
   });
 
   describe('deadline', () => {
-    it('rolls back a saga still going forward at its deadline, compensating the step in flight', () => {
+    it('rolls back a saga still going forward at its deadline, awaiting the step in flight', () => {
       const saga = new Saga(abc(), { deadlineAt: 1_000 });
       saga.start();
       saga.answer('a', ok());
       saga.now = 1_000;
-      expect(names(saga.send({ type: 'deadline' }).commands)).toEqual(['b:compensation']);
+      expect(saga.send({ type: 'deadline' }).commands).toEqual([]);
       expect(saga.state.status).toBe('COMPENSATING');
-      expect(saga.statuses()).toEqual({ a: 'COMPENSATING', b: 'COMPENSATING', c: 'SKIPPED' });
+      expect(saga.statuses()).toEqual({ a: 'COMPENSATING', b: 'AWAITING', c: 'SKIPPED' });
       expect(saga.step('b').lastError).toBe('deadline passed');
-      saga.answer('b', ok());
+      expect(names(saga.answer('b', unknown()))).toEqual(['b:compensation']);
+      expect(names(saga.answer('b', ok()))).toEqual(['a:compensation']);
       saga.answer('a', ok());
       expect(saga.state.status).toBe('COMPENSATED');
     });
@@ -466,9 +541,10 @@ describe(decideSaga.name, () => {
       const saga = new Saga(abc());
       saga.start();
       saga.answer('a', ok());
-      expect(names(saga.send({ type: 'abort', reason: 'customer cancelled' }).commands)).toEqual(['b:compensation']);
+      expect(saga.send({ type: 'abort', reason: 'customer cancelled' }).commands).toEqual([]);
       expect(saga.state.status).toBe('COMPENSATING');
-      expect(saga.step('b').lastError).toBe('customer cancelled');
+      expect(saga.step('b')).toMatchObject({ status: 'AWAITING', lastError: 'customer cancelled' });
+      expect(names(saga.answer('b', ok()))).toEqual(['b:compensation']);
     });
 
     it('accepts an abort while compensating as a no-op', () => {
@@ -486,7 +562,7 @@ describe(decideSaga.name, () => {
     it.each([
       ['COMPLETED', (s: Saga) => s.answer('a', ok())],
       ['COMPENSATED', (s: Saga) => s.answer('a', refused())],
-      ['STUCK', (s: Saga) => (s.answer('a', unknown()), s.send({ type: 'abort' }), s.answer('a', refused()))],
+      ['STUCK', (s: Saga) => (s.answer('a', unknown()), s.send({ type: 'abort' }), s.answer('a', refused()), s.answer('a', refused()))],
     ])('rejects an abort of a %s saga', (status, drive) => {
       const saga = new Saga(planOf([{ name: 'a' }]));
       saga.start();

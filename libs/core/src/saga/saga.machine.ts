@@ -29,6 +29,13 @@ class SagaDraft extends MachineDraft<SagaState> {
         if (rejected) return rejected;
         break;
       }
+      case 'withdrawn': {
+        const step = this.outstanding(event.step, event.phase, event.attempt);
+        if (!step || step.status !== STEP_STATUS.AWAITING) return ['stale', 'no such call is awaited'];
+        step.dueAt = null;
+        this.closeAwaited(step, STEP_STATUS.SKIPPED);
+        break;
+      }
       case 'deadline':
         if (status !== SAGA_STATUS.RUNNING || this.state.pivotPassed || this.state.deadlineAt === null) {
           return ['invalid-state', 'the deadline no longer applies'];
@@ -63,9 +70,38 @@ class SagaDraft extends MachineDraft<SagaState> {
     }
     step.dueAt = null;
     step.lastError = outcome.type === 'ok' ? null : (error ?? describeOutcome(outcome));
-    if (phase === 'action') this.actionResult(step, outcome);
+    if (step.status === STEP_STATUS.AWAITING) this.awaitedResult(step, outcome);
+    else if (phase === 'action') this.actionResult(step, outcome);
     else this.closingResult(step, outcome, STEP_STATUS.COMPENSATED);
     return null;
+  }
+
+  /** The late answer of an action the rollback waited for. Nothing is
+   * retried any more: the answer only says whether it may have applied. */
+  private awaitedResult(step: StepState, outcome: Outcome): void {
+    switch (outcome.type) {
+      case 'ok':
+        step.output = outcome.output;
+        step.mayHaveApplied = true;
+        break;
+      case 'retry':
+        step.mayHaveApplied = true;
+        break;
+      case 'refused':
+      case 'misconfigured':
+        break;
+    }
+    this.closeAwaited(step, outcome.type === 'ok' ? STEP_STATUS.SUCCEEDED : STEP_STATUS.FAILED);
+  }
+
+  /** An awaited step whose call is over: compensated if any attempt may have
+   * applied, otherwise it ends as its last call did (`ended`: answered ok,
+   * answered otherwise, or withdrawn unsent). */
+  private closeAwaited(step: StepState, ended: typeof STEP_STATUS.SUCCEEDED | typeof STEP_STATUS.FAILED | typeof STEP_STATUS.SKIPPED): void {
+    const hasCompensation = this.planned.get(step.name)!.endpoints.compensation !== undefined;
+    if (step.mayHaveApplied && hasCompensation) step.status = STEP_STATUS.COMPENSATING;
+    else if (ended === STEP_STATUS.SKIPPED && step.mayHaveApplied) step.status = STEP_STATUS.FAILED;
+    else step.status = ended;
   }
 
   private actionResult(step: StepState, outcome: Outcome): void {
@@ -96,7 +132,8 @@ class SagaDraft extends MachineDraft<SagaState> {
     this.rollback(`step "${step.name}" failed`);
   }
 
-  /** Everything whose action may have applied is compensated; the rest is skipped. */
+  /** Everything whose action may have applied is compensated; the rest is
+   * skipped. An action still owed is awaited, never overtaken (rule 6). */
   private rollback(reason: string): void {
     this.state.status = SAGA_STATUS.COMPENSATING;
     this.state.direction = 'backward';
@@ -107,11 +144,13 @@ class SagaDraft extends MachineDraft<SagaState> {
           step.status = STEP_STATUS.SKIPPED;
           break;
         case STEP_STATUS.RUNNING:
-          // An attempt may be in flight: its effect is unknown.
-          step.mayHaveApplied = true;
-          step.dueAt = null;
+          // Its call may be in flight. Whether it was sent is known only where
+          // calls are claimed, so the call stays owed: the worker that takes
+          // it next withdraws it unsent or reports that its lease ran out. A
+          // retry still in backoff becomes due now, to be withdrawn at once.
+          step.status = STEP_STATUS.AWAITING;
           step.lastError = reason;
-          step.status = hasCompensation ? STEP_STATUS.COMPENSATING : STEP_STATUS.FAILED;
+          step.dueAt = Math.min(step.dueAt!, this.clock.now);
           break;
         case STEP_STATUS.SUCCEEDED:
         case STEP_STATUS.FAILED:
@@ -138,7 +177,7 @@ class SagaDraft extends MachineDraft<SagaState> {
       else if (this.nothingScheduled()) this.state.status = SAGA_STATUS.STUCK;
     } else if (this.state.status === SAGA_STATUS.COMPENSATING) {
       this.undoReady(STEP_STATUS.COMPENSATING, 'compensation');
-      if (!this.state.steps.some((s) => s.status === STEP_STATUS.COMPENSATING)) {
+      if (!this.state.steps.some((s) => s.status === STEP_STATUS.COMPENSATING || s.status === STEP_STATUS.AWAITING)) {
         const stuck = this.state.steps.some((s) => s.status === STEP_STATUS.STUCK);
         this.state.status = stuck ? SAGA_STATUS.STUCK : SAGA_STATUS.COMPENSATED;
       } else if (this.nothingScheduled()) {

@@ -80,6 +80,7 @@ class Simulator extends SimulatorBase<TccState> {
   constructor(plan: Plan) {
     super(plan, initialTccState('tx-p', { order: 1 }, plan.steps.map((s) => s.name), plan.timeoutMs), decideTcc, {
       inFlight: ['TRYING', 'CONFIRMING', 'CANCELLING'],
+      stepInFlight: ['TRYING', 'CONFIRMING', 'CANCELLING'],
       stepNoun: 'branch',
       transactionNoun: 'transaction',
     });
@@ -207,6 +208,13 @@ class Simulator extends SimulatorBase<TccState> {
     } else {
       expect(decision.rejected).toBe('invalid-state');
     }
+  }
+
+  protected withdraw(target: CallId): void {
+    // a cancel may overtake its try, so TCC never awaits a call and never lets one go
+    const before = this.state;
+    const decision = this.send({ type: 'withdrawn', ...target });
+    check(decision.rejected === 'stale' && this.state === before, 'a TCC machine let an owed call go unsent', { target, decision });
   }
 
   /** Checks a transaction with nothing outstanding. */

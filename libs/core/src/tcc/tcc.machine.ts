@@ -30,6 +30,10 @@ class TccDraft extends MachineDraft<TccState> {
         if (rejected) return rejected;
         break;
       }
+      case 'withdrawn':
+        // A cancel may overtake its try (the contract says so, the barrier
+        // refuses the late try), so no TCC call is ever awaited.
+        return ['stale', 'a TCC transaction awaits no call'];
       case 'deadline':
         if (status !== TCC_STATUS.TRYING || this.state.deadlineAt === null) return ['invalid-state', 'the deadline no longer applies'];
         if (this.clock.now < this.state.deadlineAt) return ['stale', 'the deadline has not passed'];

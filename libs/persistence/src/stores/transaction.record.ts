@@ -158,5 +158,8 @@ export interface Transition {
  * (the claimed step included, with its input). */
 export interface Claim {
   claim: number;
+  /** The call had been claimed before and that lease ran out: it may have
+   * been sent. False for a call no worker ever took. */
+  resumed: boolean;
   record: TransactionRecord;
 }

@@ -124,7 +124,7 @@ export class TransactionStore {
 
   private async claimOne(r: ClaimRequest): Promise<Claim | null> {
     const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [r.id, r.step, r.phase, r.attempt]);
-    return row ? { claim: row.claimed as number, record: mapTransactionRow(row) } : null;
+    return row ? claimOf(row) : null;
   }
 
   private async claimBatch(batch: ClaimRequest[]): Promise<(Claim | null)[]> {
@@ -133,7 +133,7 @@ export class TransactionStore {
       batch.length,
     ]);
     const claims: (Claim | null)[] = batch.map(() => null);
-    for (const row of rows) claims[row.i as number] = { claim: row.claimed as number, record: mapTransactionRow(row) };
+    for (const row of rows) claims[row.i as number] = claimOf(row);
     return claims;
   }
 
@@ -163,6 +163,10 @@ export class TransactionStore {
     }
     return committed !== null;
   }
+}
+
+function claimOf(row: Record<string, unknown>): Claim {
+  return { claim: row.claimed as number, resumed: row.resumed as boolean, record: mapTransactionRow(row) };
 }
 
 /** One transition in plain parameters, in the order of TRANSITION_FIELDS:

@@ -40,20 +40,23 @@ export const LOAD_SQL = `
   FROM transactions t WHERE t.id = $1`;
 
 /** Claims owed calls: bumps each one's fencing token and sets its lease,
- * and answers each claimed call's transaction as of the claim. */
+ * and answers each claimed call's transaction as of the claim, and whether
+ * the call had been claimed before (`resumed`: its last holder's lease ran
+ * out, so it may have been sent). A lease is cleared whenever a step's call
+ * changes, so an earlier lease on the row is one of this very call. */
 function claimSql(requests: string): string {
   return `
   WITH r AS (${requests}),
   c AS (
     UPDATE steps s SET lease_until = now() + make_interval(secs => s.lease_ms / 1000.0), claim = s.claim + 1
-    FROM r
+    FROM r JOIN steps o ON o.transaction_id = r.id AND o.name = r.name
     WHERE s.transaction_id = r.id AND s.name = r.name AND s.phase = r.phase AND s.attempt = r.attempt
       AND s.due_at IS NOT NULL AND (s.lease_until IS NULL OR s.lease_until < now())
       -- a scalar subquery, so the status is read by primary key, never by
       -- scanning the (busy, often bloated) status index for in-flight rows
       AND (SELECT t.status FROM transactions t WHERE t.id = s.transaction_id) IN ${IN_FLIGHT}
-    RETURNING r.i, ${stepColumns('s')})
-  SELECT c.i, c.claim AS claimed, ${TX_COLUMNS}, ${stepsJson('c', 'c.transaction_id')} AS steps
+    RETURNING r.i, o.lease_until IS NOT NULL AS resumed, ${stepColumns('s')})
+  SELECT c.i, c.claim AS claimed, c.resumed, ${TX_COLUMNS}, ${stepsJson('c', 'c.transaction_id')} AS steps
   FROM c JOIN transactions t ON t.id = c.transaction_id`;
 }
 
