@@ -2,10 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
-  AdminController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
+  AdminController, ApiKeysController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
   ReadinessProbe, TransactionsController,
 } from '@accord/api';
-import { RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
+import { ManageApiKeys, RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
 import { AuditStore, DefinitionStore, TransactionListener, TransactionQueryStore, TransactionStore } from '@accord/persistence';
 import { AccordMetrics } from '@accord/telemetry';
 import type { Runtime } from './runtime';
@@ -24,11 +24,12 @@ export class CoordinatorModule {
     return {
       module: CoordinatorModule,
       imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
-      controllers: [DefinitionsController, TransactionsController, AdminController, HealthController, MetricsController],
+      controllers: [DefinitionsController, TransactionsController, AdminController, ApiKeysController, HealthController, MetricsController],
       providers: [
         { provide: StartTransaction, useValue: runtime.start },
         { provide: TransactionEvents, useValue: runtime.events },
         { provide: RegisterDefinition, useValue: runtime.register },
+        { provide: ManageApiKeys, useValue: runtime.manageApiKeys },
         { provide: TransactionStore, useValue: runtime.store },
         { provide: TransactionQueryStore, useValue: runtime.queries },
         { provide: DefinitionStore, useValue: runtime.definitions },

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticator, frameworkErrorResponse, installAuthentication, installJsonBodyParser } from '@accord/api';
+import { Authenticator, frameworkErrorResponse, installAuthentication, installJsonBodyParser, installRateLimit } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
@@ -15,6 +15,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   if (!config.authEnabled) logger.warn('ADMIN_TOKEN is not set: authentication is OFF (allowed outside production only)');
   if (!config.SIGNING_SECRET) logger.warn('SIGNING_SECRET is not set: calls to participants are not signed');
+  if (!config.PARTICIPANT_ALLOW) {
+    logger.warn(
+      'PARTICIPANT_ALLOW is not set: definitions may target any host but link-local, metadata and unspecified addresses' +
+        (config.production ? '' : ', loopback included (refused in production)'),
+    );
+  }
 
   const runtime = new Runtime(config, logger);
   const migrations = await connectWithRetry(runtime, logger);
@@ -34,7 +40,14 @@ async function main(): Promise<void> {
     { logger: ['error', 'warn'], bodyParser: false },
   );
   installJsonBodyParser(app.getHttpAdapter().getInstance());
-  installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }));
+  installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }, runtime.apiKeys));
+  if (config.RATE_LIMIT_PER_MINUTE && runtime.rateLimitRedis) {
+    await installRateLimit(app.getHttpAdapter().getInstance(), {
+      perMinute: config.RATE_LIMIT_PER_MINUTE,
+      redis: runtime.rateLimitRedis,
+      namespace: `${config.QUEUE_PREFIX}:rate-limit:`,
+    });
+  }
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -46,6 +59,7 @@ async function main(): Promise<void> {
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.listen(config.PORT, config.HOST);
+  runtime.listeningOn((app.getHttpServer().address() as { port: number }).port);
   await runtime.startBackground();
   logger.info({ port: config.PORT, docs: `/docs` }, 'accord coordinator ready');
 

@@ -4,13 +4,14 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
+  ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
 } from '@accord/engine';
 import {
-  AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
+  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
 } from '@accord/persistence';
+import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
-import { HttpInvoker } from '@accord/transport';
+import { HttpInvoker, localAddresses } from '@accord/transport';
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -21,13 +22,22 @@ export class Runtime {
   readonly dataSource: DataSource;
   readonly redis: IORedis;
   readonly workerRedis: IORedis;
+  /** The rate limit's counters (RATE_LIMIT_PER_MINUTE set); null otherwise. */
+  readonly rateLimitRedis: IORedis | null;
   readonly queue: StepQueue;
   readonly store: TransactionStore;
   readonly queries: TransactionQueryStore;
   readonly definitions: DefinitionStore;
   readonly audit: AuditStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly manageApiKeys: ManageApiKeys;
   readonly listener: TransactionListener;
   readonly metrics: AccordMetrics;
+  /** Where participants may be called (the contract's "Safe targets"). */
+  readonly targets: TargetPolicy;
+  /** The coordinator's own port(s), which the target policy refuses; the
+   * real port is added once listening when PORT=0 picked one. */
+  private readonly selfPorts: number[];
   readonly invoker: HttpInvoker;
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
@@ -47,24 +57,44 @@ export class Runtime {
     // already committed in Postgres, and the sweeper enqueues it later.
     this.redis = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.workerRedis = createRedis(config.REDIS_URL);
+    // Its own connection with a short command timeout: a request waits at
+    // most this long for its counter before the limit fails open.
+    this.rateLimitRedis = config.RATE_LIMIT_PER_MINUTE
+      ? createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250 })
+      : null;
     this.queue = new StepQueue(this.redis, config.QUEUE_PREFIX, (error) => logger.warn({ err: error }, 'queue error'));
     this.store = new TransactionStore(this.dataSource);
     this.queries = new TransactionQueryStore(this.dataSource);
     this.definitions = new DefinitionStore(this.dataSource);
     this.audit = new AuditStore(this.dataSource);
-    this.listener = new TransactionListener(config.DATABASE_URL, this.definitions);
+    this.apiKeys = new ApiKeyStore(this.dataSource);
+    this.manageApiKeys = new ManageApiKeys(this.apiKeys);
+    this.listener = new TransactionListener(config.DATABASE_URL, this.definitions, this.apiKeys);
     this.store.notifyObserver = this.listener;
     this.metrics = new AccordMetrics(() => this.queries.countByStatus('STUCK'));
-    this.invoker = new HttpInvoker({ signingSecret: config.SIGNING_SECRET });
+    this.selfPorts = [config.PORT];
+    this.targets = targetPolicy({
+      allow: config.PARTICIPANT_ALLOW ?? null,
+      refuseLoopback: config.production,
+      selfPorts: this.selfPorts,
+      selfAddresses: localAddresses(),
+    });
+    this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
     const hooks = new TelemetryHooks(this.metrics, logger);
     const plans = new PlanResolver(this.definitions);
     this.runner = new TransitionRunner(this.store, this.queue, plans, config.LEASE_MARGIN_MS, hooks);
-    this.start = new StartTransaction(this.definitions, plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS);
+    this.start = new StartTransaction(this.definitions, plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
     this.events = new TransactionEvents(this.runner);
-    this.register = new RegisterDefinition(this.definitions);
+    this.register = new RegisterDefinition(this.definitions, this.targets);
     this.runStep = new RunStepAttempt(this.store, this.runner, plans, this.invoker, hooks);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
+    this.rateLimitRedis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limit) connection error; the rate limit is open'));
+  }
+
+  /** The port the HTTP server listens on, for the target policy's "the coordinator itself". */
+  listeningOn(port: number): void {
+    if (!this.selfPorts.includes(port)) this.selfPorts.push(port);
   }
 
   /** After the HTTP server is up: consume jobs, sweep, listen. */
@@ -106,6 +136,7 @@ export class Runtime {
     await this.invoker.close();
     this.redis.disconnect();
     this.workerRedis.disconnect();
+    this.rateLimitRedis?.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

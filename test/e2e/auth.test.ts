@@ -4,18 +4,15 @@
  * the API docs stay open; without it auth is off outside production, with a
  * warning; in production the coordinator refuses to start without it.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { ADMIN_TOKEN, Api, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
-import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
-import { createTestDatabase, freePort, queuePrefixFor, redisUrl } from '../support/test-env';
+import { ADMIN_TOKEN, Api, runCoordinatorUntilExit, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
+import { startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { registerSagaFixtures, twoStepSaga } from '../support/saga-fixtures.spec-kit';
+import { createTestDatabase } from '../support/test-env';
 
 jest.setTimeout(90_000);
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const MAIN = resolve(__dirname, '../../dist/apps/coordinator/main.js');
 
 interface Route {
   family: string;
@@ -44,16 +41,7 @@ describe('authentication with ADMIN_TOKEN', () => {
   /** RUNNING: its only step keeps answering 503 and retries in ten minutes. */
   let runningId: string;
 
-  const url = (path: string) => `${participant.url}${path}`;
-  const saga = (name: string, prefix: string, retry: Record<string, unknown> = { maxAttempts: 1 }) => ({
-    name,
-    type: 'saga',
-    retry,
-    steps: [
-      { name: 'reserve', action: { url: url(`/${prefix}/reserve`) }, compensation: { url: url(`/${prefix}/release`) } },
-      { name: 'charge', action: { url: url(`/${prefix}/charge`) } },
-    ],
-  });
+  const saga = (name: string, prefix: string) => twoStepSaga(participant.url, name, prefix);
 
   /** One route of every /v1 family, with a request that succeeds given the token. */
   const routes: Route[] = [
@@ -79,28 +67,10 @@ describe('authentication with ADMIN_TOKEN', () => {
     coordinator = await startCoordinator({ label: 'auth' });
     api = new Api(coordinator.url);
     anonymous = new Api(coordinator.url, null);
-
-    await script(participant.url, {
-      '/stuck/charge': { default: { status: 409 } },
-      '/stuck/release': { default: { status: 400 } },
-      '/slow/reserve': { default: { status: 503 } },
-    });
-    for (const body of [
-      saga('auth-ok', 'ok'),
-      saga('auth-stuck', 'stuck'),
-      saga('auth-slow', 'slow', { maxAttempts: 100, initialDelayMs: 600_000, maxDelayMs: 600_000 }),
-    ]) {
-      expect((await api.post('/v1/definitions', body)).status).toBe(201);
-    }
-    const completed = await api.post('/v1/transactions?waitMs=30000', { definition: 'auth-ok', input: { n: 1 } });
-    expect(completed.body.status).toBe('COMPLETED');
-    completedId = completed.body.id;
-    const stuck = await api.post('/v1/transactions?waitMs=30000', { definition: 'auth-stuck', input: {} });
-    expect(stuck.body.status).toBe('STUCK');
-    stuckId = stuck.body.id;
-    const running = await api.post('/v1/transactions', { definition: 'auth-slow', input: {} });
-    expect(running.body.status).toBe('RUNNING');
-    runningId = running.body.id;
+    const fixtures = await registerSagaFixtures(api, participant.url, 'auth');
+    completedId = await fixtures.completedTransaction();
+    stuckId = await fixtures.stuckTransaction();
+    runningId = await fixtures.runningTransaction();
   }, 90_000);
 
   afterAll(async () => {
@@ -287,42 +257,7 @@ describe('start-up in production', () => {
     databaseUrl = await createTestDatabase('auth-prod');
   });
 
-  /** Runs the coordinator until it exits; fails (and kills it) if it comes up instead. */
-  async function runUntilExit(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-    const port = await freePort();
-    const { ADMIN_TOKEN: _inherited, ...inherited } = process.env;
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...inherited,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl(),
-        QUEUE_PREFIX: queuePrefixFor('auth_prod'),
-        LOG_LEVEL: 'info',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    let listening = false;
-    while (child.exitCode === null && child.signalCode === null && !listening) {
-      try {
-        const res = await request(`http://127.0.0.1:${port}/health/live`);
-        await res.body.dump();
-        listening = true;
-      } catch {
-        await sleep(50);
-      }
-    }
-    if (listening) child.kill('SIGKILL');
-    const code = await exited;
-    if (listening) throw new Error(`the coordinator started in production with ${JSON.stringify(env)}:\n${output}`);
-    return { code, output };
-  }
+  const runUntilExit = (env: Record<string, string | undefined>) => runCoordinatorUntilExit(databaseUrl, env);
 
   it('refuses to start without ADMIN_TOKEN', async () => {
     const { code, output } = await runUntilExit({ NODE_ENV: 'production' });

@@ -138,4 +138,47 @@ export class Api {
   }
 }
 
+/**
+ * Runs the coordinator, expecting it to refuse to start: resolves with its
+ * exit code and output; fails (and kills it) if it comes up instead.
+ */
+export async function runCoordinatorUntilExit(
+  databaseUrl: string,
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; output: string }> {
+  const port = await freePort();
+  const { ADMIN_TOKEN: _inherited, ...inherited } = process.env;
+  const child = spawn(process.execPath, [resolve(__dirname, '../../dist/apps/coordinator/main.js')], {
+    env: {
+      ...inherited,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: queuePrefixFor('until_exit'),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  let listening = false;
+  while (child.exitCode === null && child.signalCode === null && !listening) {
+    try {
+      const res = await request(`http://127.0.0.1:${port}/health/live`);
+      await res.body.dump();
+      listening = true;
+    } catch {
+      await sleep(50);
+    }
+  }
+  if (listening) child.kill('SIGKILL');
+  const code = await exited;
+  if (listening) throw new Error(`the coordinator started with ${JSON.stringify(env)}:\n${output}`);
+  return { code, output };
+}
+
 export const TERMINAL = ['COMPLETED', 'COMPENSATED', 'RESOLVED', 'CONFIRMED', 'CANCELLED', 'STUCK'];

@@ -15,10 +15,18 @@ export function installJsonBodyParser(fastify: FastifyInstance): void {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      return done(new EngineError('INVALID_JSON', `request body is not valid JSON: ${(error as Error).message}`), undefined);
+      return done(new EngineError('INVALID_JSON', `request body is not valid JSON: ${withoutQuote((error as Error).message)}`), undefined);
     }
     const problem = findUnstorable(value);
     if (problem) return done(new EngineError('VALIDATION_FAILED', 'request body cannot be accepted', [problem]), undefined);
     done(null, value);
   });
+}
+
+/** V8 quotes the text around an unexpected token (`Unexpected token 'b',
+ * ..."ization": bearer-sec"... is not valid JSON`): the body may carry
+ * secrets, so such a message is cut to what it says. The other messages
+ * give a position and quote nothing. */
+function withoutQuote(message: string): string {
+  return / is not valid JSON$/.test(message) ? 'unexpected token' : message;
 }

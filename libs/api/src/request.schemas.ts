@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NAME_PATTERN, TRANSACTION_STATUSES } from '@accord/contracts';
+import { SCOPES } from './auth/scopes';
 import { EngineError } from '@accord/engine';
 
 export const IDEMPOTENCY_KEY = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
@@ -44,6 +45,23 @@ export const BulkRetryBodySchema = z
     definition: z.string().regex(NAME_PATTERN).optional(),
     limit: z.number().int().min(1).max(1000).default(100),
     note: z.string().max(4096).optional(),
+  })
+  .strict();
+
+/** The names the bootstrap credential and auth-off mode go by in the audit log. */
+const RESERVED_KEY_NAMES = ['admin-token', 'anonymous'];
+
+export const ApiKeyBodySchema = z
+  .object({
+    name: z
+      .string()
+      .regex(NAME_PATTERN, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$')
+      .refine((name) => !RESERVED_KEY_NAMES.includes(name), 'is reserved'),
+    scopes: z
+      .array(z.enum(SCOPES))
+      .min(1)
+      .max(16)
+      .transform((scopes) => [...new Set(scopes)]),
   })
   .strict();
 

@@ -1,6 +1,16 @@
 import { z } from 'zod';
+import { parseAllowList } from '@accord/core';
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** `PARTICIPANT_ALLOW`: the targets participants may be called at (see the
+ * contract's "Safe targets"); a bad entry stops start-up, named. */
+const allowList = z.string().transform((text, ctx) => {
+  const parsed = parseAllowList(text);
+  if (parsed.ok) return parsed.entries;
+  ctx.addIssue({ code: 'custom', message: `bad entry "${parsed.entry}": ${parsed.message}` });
+  return z.NEVER;
+});
 
 const urlWithProtocol = (protocols: string[]) =>
   z.string().refine((value) => {
@@ -25,6 +35,10 @@ export const ConfigSchema = z.object({
     .default('accord'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Unset: every target but the always-refused ones (and loopback in production). */
+  PARTICIPANT_ALLOW: allowList.optional(),
+  /** `/v1` requests per credential and minute, across replicas (Redis). Unset: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: int(1, 1000, 64),
   SWEEP_INTERVAL_MS: int(50, 600_000, 1000),

@@ -9,3 +9,8 @@ export * from './saga/saga.machine';
 export * from './tcc/tcc.state';
 export * from './tcc/tcc.machine';
 export * from './machine/decide';
+export * from './definition/definition.secrets';
+export * from './target/target-host';
+export * from './target/allow-list';
+export * from './target/target.policy';
+export * from './target/spec-targets';

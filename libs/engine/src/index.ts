@@ -6,3 +6,4 @@ export * from './run-step-attempt.usecase';
 export * from './start-transaction.usecase';
 export * from './transaction-events.usecase';
 export * from './register-definition.usecase';
+export * from './api-keys.usecase';

@@ -1,10 +1,13 @@
 import { canonicalJson } from '@accord/contracts';
-import { compileDefinition } from '@accord/core';
+import { compileDefinition, forbiddenTargets, type TargetPolicy } from '@accord/core';
 import { sha256, type DefinitionRecord, type DefinitionStore } from '@accord/persistence';
 import { EngineError } from './engine.error';
 
 export class RegisterDefinition {
-  constructor(private readonly definitions: DefinitionStore) {}
+  constructor(
+    private readonly definitions: DefinitionStore,
+    private readonly targets: TargetPolicy,
+  ) {}
 
   /** Validates and stores the next version; an identical body returns the
    * latest version (`created: false`). */
@@ -12,6 +15,8 @@ export class RegisterDefinition {
     const compiled = compileDefinition(body);
     if (!compiled.ok) throw new EngineError('VALIDATION_FAILED', 'invalid definition', compiled.issues);
     const { name, spec } = compiled.value;
+    const forbidden = forbiddenTargets(spec, this.targets);
+    if (forbidden.length > 0) throw new EngineError('FORBIDDEN_TARGET', 'a step endpoint is a forbidden target', forbidden);
     const canonical = { name, ...spec };
     return this.definitions.register(name, spec.type, canonical, sha256(canonicalJson(canonical)));
   }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { STEP_STATUS, type Phase } from '@accord/contracts';
-import { callTimeoutMs, classify, describeOutcome, type CallResult, type Outcome } from '@accord/core';
+import { callTimeoutMs, classify, describeOutcome, maskUrl, type CallResult, type Outcome } from '@accord/core';
 import type { StepJob } from '@accord/dispatch';
 import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { LocalFailure, ParticipantInvoker } from '@accord/transport';
@@ -41,7 +41,8 @@ export class RunStepAttempt {
     if (!endpoint || !('url' in endpoint)) {
       result = { kind: 'response', status: 400, body: `no HTTP endpoint for phase ${phase}` };
     } else {
-      request = { method: endpoint.method ?? 'POST', url: endpoint.url };
+      // The attempt log is a view: credentials in the URL are write-only.
+      request = { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) };
       ({ result, latencyMs } = await this.invoker.invoke({
         endpoint,
         call: { transactionId: job.t, step: job.s, phase, attempt: job.a, input },
@@ -135,6 +136,8 @@ function errorText(result: CallResult): string {
       return 'timed out';
     case 'network':
       return `connection failed: ${result.code}`;
+    case 'forbidden':
+      return result.reason;
     case 'response': {
       const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
       return `HTTP ${result.status}${body && body !== 'null' ? `: ${body.slice(0, 300)}` : ''}`;

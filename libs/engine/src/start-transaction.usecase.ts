@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, type Spec } from '@accord/contracts';
-import { compileSpec, decide, initialStateFor, type Plan } from '@accord/core';
+import { compileSpec, decide, forbiddenTargets, initialStateFor, type Plan, type TargetPolicy } from '@accord/core';
 import { sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
@@ -36,6 +36,7 @@ export class StartTransaction {
     private readonly runner: TransitionRunner,
     private readonly hooks: EngineHooks,
     private readonly leaseMarginMs: number,
+    private readonly targets: TargetPolicy,
   ) {}
 
   async execute(cmd: StartCommand): Promise<StartResult> {
@@ -94,6 +95,8 @@ export class StartTransaction {
       const compiled = compileSpec(cmd.spec);
       if (!compiled.ok) throw new EngineError('VALIDATION_FAILED', 'invalid inline spec', prefix('spec', compiled.issues));
       ({ plan, spec } = compiled.value);
+      const forbidden = forbiddenTargets(spec, this.targets);
+      if (forbidden.length > 0) throw new EngineError('FORBIDDEN_TARGET', 'a step endpoint of the inline spec is a forbidden target', prefix('spec', forbidden));
     } else {
       const record =
         cmd.version === undefined

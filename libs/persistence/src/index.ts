@@ -9,6 +9,7 @@ export * from './stores/definition.store';
 export * from './stores/sweep.store';
 export * from './stores/audit.store';
 export * from './util/sha256';
+export * from './stores/api-key.store';
 export * from './stores/transaction.listener';
 export * from './stores/retention.store';
 export * from './util/storable-json';

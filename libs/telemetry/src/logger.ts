@@ -1,5 +1,11 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'accord' }, timestamp: pino.stdTimeFunctions.isoTime });
+/** A failed statement carries its parameters (TypeORM's QueryFailedError):
+ * definition bodies with endpoint headers, inputs. They stay out of logs. */
+const REDACTED = ['err.parameters', 'err.driverError.parameters', 'err.cause.parameters'];
+
+/** JSON lines to stdout (or `destination`). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'accord' }, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED, censor: '***' } };
+  return destination ? pino(options, destination) : pino(options);
 }

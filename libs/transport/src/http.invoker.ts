@@ -1,6 +1,8 @@
 import { Agent, errors } from 'undici';
 import { HEADERS, parseJsonOrText, parseRetryAfter, participantCallHeaders, readCappedBody, signBody, type HttpEndpoint } from '@accord/contracts';
+import { checkTargetUrl, type TargetPolicy } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
+import { ForbiddenTargetError, safeConnector, type Resolver } from './safe-connector';
 import { childTraceparent } from './traceparent';
 
 /** Parsed endpoint URLs (a few per definition); cleared when it grows past this. */
@@ -10,18 +12,37 @@ const MAX_PARSED_URLS = 1000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export interface HttpInvokerOptions {
+  /** The safe-target policy, applied to the URL before every call and to
+   * every address its host resolves to when a connection is made. */
+  policy: TargetPolicy;
   signingSecret?: string;
   connectionsPerOrigin?: number;
+  /** DNS for host names; the system resolver by default. */
+  resolve?: Resolver;
+}
+
+interface Target {
+  origin: string;
+  path: string;
+  /** `Authorization: Basic` from the URL's `user:pass@`, which undici does not send by itself. */
+  authorization: string | null;
+  /** Why the policy refuses the URL as written; null when it does not. */
+  forbidden: string | null;
 }
 
 /** HTTP participants through undici's keep-alive pools. */
 export class HttpInvoker extends ParticipantInvoker {
   private readonly agent: Agent;
-  private readonly targets = new Map<string, { origin: string; path: string }>();
+  private readonly targets = new Map<string, Target>();
 
-  constructor(private readonly options: HttpInvokerOptions = {}) {
+  constructor(private readonly options: HttpInvokerOptions) {
     super();
-    this.agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000, pipelining: 1 });
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 128,
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+      connect: safeConnector(options.policy, { resolve: options.resolve }),
+    });
   }
 
   async invoke({ endpoint, call, traceparent, timeoutMs }: Invocation): Promise<InvocationResult> {
@@ -29,11 +50,12 @@ export class HttpInvoker extends ParticipantInvoker {
     const method = http.method ?? 'POST';
     const body = method === 'GET' ? undefined : JSON.stringify(call);
     const started = performance.now();
-    const headers = participantCallHeaders(call, childTraceparent(traceparent), http.headers);
+    const { origin, path, authorization, forbidden } = this.target(http.url);
+    if (forbidden !== null) return { latencyMs: 0, result: { kind: 'forbidden', reason: forbidden } };
+    const extra = authorization !== null && !hasHeader(http.headers, 'authorization') ? { ...http.headers, authorization } : http.headers;
+    const headers = participantCallHeaders(call, childTraceparent(traceparent), extra);
     if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
     try {
-      // What undici's top-level request(url) does, minus parsing the URL on every call.
-      const { origin, path } = this.target(http.url);
       const response = await this.agent.request({
         origin,
         path,
@@ -57,6 +79,8 @@ export class HttpInvoker extends ParticipantInvoker {
       };
     } catch (error) {
       const latencyMs = performance.now() - started;
+      const refused = forbiddenCause(error);
+      if (refused) return { latencyMs, result: { kind: 'forbidden', reason: refused.reason } };
       if (isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
       const code = errorCode(error);
       if (LOCAL_FAILURES.has(code)) return { latencyMs, result: { kind: 'local', code } };
@@ -68,11 +92,23 @@ export class HttpInvoker extends ParticipantInvoker {
     await this.agent.close();
   }
 
-  private target(url: string): { origin: string; path: string } {
+  /** What undici's top-level request(url) does, minus parsing the URL on every call. */
+  private target(url: string): Target {
     let target = this.targets.get(url);
     if (!target) {
-      const parsed = new URL(url);
-      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      const verdict = checkTargetUrl(url, this.options.policy);
+      if (verdict.ok) {
+        const parsed = new URL(url);
+        const credentials = parsed.username || parsed.password ? `${decodeUserinfo(parsed.username)}:${decodeUserinfo(parsed.password)}` : null;
+        target = {
+          origin: parsed.origin,
+          path: `${parsed.pathname}${parsed.search}`,
+          authorization: credentials === null ? null : `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`,
+          forbidden: null,
+        };
+      } else {
+        target = { origin: '', path: '', authorization: null, forbidden: verdict.reason };
+      }
       if (this.targets.size >= MAX_PARSED_URLS) this.targets.clear();
       this.targets.set(url, target);
     }
@@ -94,6 +130,25 @@ function errorCode(error: unknown): string {
     if (typeof code === 'string' && code !== '') return code;
   }
   return 'UNKNOWN';
+}
+
+/** The URL keeps userinfo percent-encoded; Basic credentials are the decoded text. */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function hasHeader(headers: Record<string, string> | undefined, name: string): boolean {
+  return Object.keys(headers ?? {}).some((key) => key.toLowerCase() === name);
+}
+
+/** The policy's refusal, however undici passes the connector's error on. */
+function forbiddenCause(error: unknown): ForbiddenTargetError | null {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof ForbiddenTargetError) return e;
+  return null;
 }
 
 function isTimeout(error: unknown): boolean {

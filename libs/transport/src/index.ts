@@ -1,3 +1,4 @@
 export * from './participant.invoker';
 export * from './http.invoker';
 export * from './traceparent';
+export * from './safe-connector';

@@ -70,6 +70,8 @@ export interface AttemptView {
   outcome: AttemptOutcome;
   statusCode: number | null;
   error: string | null;
+  /** The call that was made (null when none was sent): method and URL, credentials masked. */
+  request: { method: string; url: string } | null;
   applied: boolean;
   worker: string;
 }
@@ -83,4 +85,17 @@ export interface AuditEntry {
   note: string | null;
   details: unknown;
   at: string;
+}
+
+/** One item of `GET /v1/admin/api-keys`: never the key itself. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+}
+
+/** `POST /v1/admin/api-keys`: the only answer that carries `key`. */
+export interface CreatedApiKeyView extends ApiKeyView {
+  key: string;
 }

@@ -4,17 +4,24 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
   IDEMPOTENCY_KEY_CONFLICT: 400,
+  /** A step endpoint the safe-target policy refuses (contract: Safe targets). */
+  FORBIDDEN_TARGET: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   DEFINITION_NOT_FOUND: 404,
   TRANSACTION_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   IDEMPOTENCY_KEY_REUSED: 409,
   INVALID_STATE: 409,
+  /** An active API key already has that name (the audit log names actors by it). */
+  API_KEY_NAME_TAKEN: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_TYPE: 422,
+  /** More `/v1` requests in a minute than RATE_LIMIT_PER_MINUTE allows this credential. */
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;

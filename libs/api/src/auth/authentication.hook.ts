@@ -3,18 +3,26 @@ import { errorBody } from '@accord/contracts';
 import type { Authenticator } from './authenticator';
 import type { Principal } from './scopes';
 
+/** The principal the authentication hook attached to a `/v1` request. */
+export function principalOf(request: object): Principal | undefined {
+  return (request as { principal?: Principal }).principal;
+}
+
 /** Authenticates every `/v1` request before its body is read or parsed, so an
  * anonymous caller gets 401 whatever it sends. The AuthGuard then checks
  * scopes against the principal this attaches. */
 export function installAuthentication(fastify: FastifyInstance, authenticator: Authenticator): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (!request.url.startsWith('/v1')) return done();
-    const principal = authenticator.authenticate(request.headers.authorization);
-    if (!principal) {
-      void reply.code(401).send(errorBody('UNAUTHORIZED', 'missing or invalid bearer token'));
-      return;
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/v1')) return;
+    let principal: Principal | null;
+    try {
+      principal = await authenticator.authenticate(request.headers.authorization);
+    } catch {
+      // An API key not in the cache while Postgres is down: the credential
+      // cannot be checked, which is not the caller's fault.
+      return reply.code(503).header('retry-after', '1').send(errorBody('SERVICE_UNAVAILABLE', 'cannot check the credential now; retry later'));
     }
+    if (!principal) return reply.code(401).send(errorBody('UNAUTHORIZED', 'missing or invalid bearer token'));
     (request as unknown as { principal: Principal }).principal = principal;
-    done();
   });
 }

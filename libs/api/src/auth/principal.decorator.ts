@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { principalOf } from './authentication.hook';
 import type { Principal } from './scopes';
 
 export const CurrentPrincipal = createParamDecorator(
   (_: unknown, context: ExecutionContext): Principal =>
-    context.switchToHttp().getRequest<{ principal?: Principal }>().principal ?? { actor: 'anonymous', scopes: [] },
+    principalOf(context.switchToHttp().getRequest<object>()) ?? { actor: 'anonymous', credential: 'anonymous', scopes: [] },
 );

@@ -1,3 +1,4 @@
+import { maskUrl } from '@accord/core';
 import type { AttemptView, AuditEntry } from '@accord/contracts';
 
 type Row = Record<string, unknown>;
@@ -13,6 +14,7 @@ export function presentAttempt(r: Row): AttemptView {
     outcome: r.outcome as AttemptView['outcome'],
     statusCode: r.status_code as number | null,
     error: r.error as string | null,
+    request: presentRequest(r.request),
     applied: r.applied as boolean,
     worker: r.worker as string,
   };
@@ -28,4 +30,12 @@ export function presentAudit(r: Row): AuditEntry {
     details: r.details,
     at: new Date(r.at as string).toISOString(),
   };
+}
+
+/** The call as logged; the URL is masked again here for rows written before
+ * credentials were masked at the source. */
+function presentRequest(request: unknown): AttemptView['request'] {
+  if (typeof request !== 'object' || request === null) return null;
+  const { method, url } = request as { method?: unknown; url?: unknown };
+  return typeof method === 'string' && typeof url === 'string' ? { method, url: maskUrl(url) } : null;
 }

@@ -35,6 +35,12 @@ describe(classify.name, () => {
     expect(classify({ kind: 'network', code: 'ECONNRESET', unsent: false })).toEqual({ type: 'retry' });
     expect(classify({ kind: 'network', code: 'ECONNREFUSED', unsent: true })).toEqual({ type: 'retry', unsent: true });
   });
+
+  it('treats a call not sent to a forbidden target as misconfigured, without a status', () => {
+    const outcome = classify({ kind: 'forbidden', reason: '169.254.169.254 is a link-local address' });
+    expect(outcome).toEqual({ type: 'misconfigured', status: null });
+    expect(describeOutcome(outcome)).toBe('not sent: forbidden target');
+  });
 });
 
 describe(describeOutcome.name, () => {

@@ -4,7 +4,10 @@ export type CallResult =
   | { kind: 'timeout' }
   /** `unsent`: the call provably never reached the participant (connection
    * refused, no such host): nothing can have applied. */
-  | { kind: 'network'; code: string; unsent: boolean };
+  | { kind: 'network'; code: string; unsent: boolean }
+  /** Not sent: the target (or an address its name resolved to) is refused
+   * by the safe-target policy. */
+  | { kind: 'forbidden'; reason: string };
 
 /** The contract's response table, as the state machines consume it. */
 export type Outcome =
@@ -14,8 +17,9 @@ export type Outcome =
   /** 408, 425, 429, 5xx, timeout, connection error: unknown, may have
    * applied — unless `unsent`: the call never reached the participant. */
   | { type: 'retry'; retryAfterMs?: number; unsent?: true }
-  /** Any other 4xx: a request the participant will never accept. */
-  | { type: 'misconfigured'; status: number };
+  /** Any other 4xx: a request the participant will never accept; or a call
+   * that could not be sent to a forbidden target (status null). */
+  | { type: 'misconfigured'; status: number | null };
 
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
@@ -25,6 +29,8 @@ export function classify(result: CallResult): Outcome {
       return { type: 'retry' };
     case 'network':
       return result.unsent ? { type: 'retry', unsent: true } : { type: 'retry' };
+    case 'forbidden':
+      return { type: 'misconfigured', status: null };
     case 'response': {
       const { status } = result;
       if (status >= 200 && status < 300) return { type: 'ok', output: result.body ?? null };
@@ -45,6 +51,6 @@ export function describeOutcome(outcome: Outcome): string | null {
       if (outcome.unsent) return 'not delivered (connection refused or no such host)';
       return 'no definite answer (timeout, connection error, 408/425/429 or 5xx)';
     case 'misconfigured':
-      return `rejected as misconfigured (HTTP ${outcome.status})`;
+      return outcome.status === null ? 'not sent: forbidden target' : `rejected as misconfigured (HTTP ${outcome.status})`;
   }
 }

@@ -1,6 +1,7 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('api_keys')
+@Index('api_keys_active_name_idx', ['name'], { unique: true, where: 'revoked_at IS NULL' })
 export class ApiKeyEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column('text') name!: string;

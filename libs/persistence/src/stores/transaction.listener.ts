@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { API_KEYS_NOTIFY_CHANNEL, type ApiKeyStore } from './api-key.store';
 import { DEFINITIONS_NOTIFY_CHANNEL, type DefinitionStore } from './definition.store';
 import type { TransactionRecord } from './transaction.record';
 import type { NotifyObserver } from './transaction.store';
@@ -12,6 +13,8 @@ import { TX_NOTIFY_CHANNEL } from './transition.sql';
  * The same connection hears definition registrations (of any replica) and
  * keeps the DefinitionStore's "latest version" cache honest: the cache is on
  * only while the LISTEN is up, and starts empty after every (re)connect.
+ * It also hears API key revocations and drops them from the ApiKeyStore's
+ * cache (whose short TTL covers the time the LISTEN is down).
  */
 export class TransactionListener implements NotifyObserver {
   private client: Client | null = null;
@@ -25,6 +28,7 @@ export class TransactionListener implements NotifyObserver {
   constructor(
     private readonly url: string,
     private readonly definitions: DefinitionStore | null = null,
+    private readonly apiKeys: ApiKeyStore | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -32,15 +36,18 @@ export class TransactionListener implements NotifyObserver {
     const client = new Client({ connectionString: this.url, application_name: 'accord-listener' });
     client.on('notification', (msg) => {
       if (msg.channel === DEFINITIONS_NOTIFY_CHANNEL) this.definitions?.invalidate(msg.payload || undefined);
+      else if (msg.channel === API_KEYS_NOTIFY_CHANNEL) this.apiKeys?.invalidate(msg.payload || undefined);
       else this.notified(msg.payload ?? '');
     });
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${TX_NOTIFY_CHANNEL}; LISTEN ${DEFINITIONS_NOTIFY_CHANNEL}`);
+      await client.query(`LISTEN ${TX_NOTIFY_CHANNEL}; LISTEN ${DEFINITIONS_NOTIFY_CHANNEL}; LISTEN ${API_KEYS_NOTIFY_CHANNEL}`);
       this.client = client;
       this.definitions?.enableLatestCache(true);
+      // Revocations may have been missed while the connection was down.
+      this.apiKeys?.invalidate();
     } catch {
       this.reconnect(client);
     }

@@ -125,7 +125,7 @@ export class TransactionStore {
 
   async attempts(id: string): Promise<Record<string, unknown>[]> {
     return this.db.query(
-      `SELECT id, step, phase, attempt, started_at, latency_ms, outcome, status_code, error, applied, worker
+      `SELECT id, step, phase, attempt, started_at, latency_ms, outcome, status_code, error, request, applied, worker
        FROM attempts WHERE transaction_id = $1 ORDER BY id`,
       [id],
     );
