@@ -4,6 +4,7 @@ export * from './participant-call.schema';
 export * from './signature';
 export * from './error-codes';
 export * from './definition.schema';
+export * from './step-dependencies';
 export * from './template.render';
 export * from './api-views';
 export * from './canonical-json';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { collectRefs, DefinitionSchema, SpecSchema, type Spec } from '@accord/contracts';
+import { collectRefs, DefinitionSchema, dependenciesOf, SpecSchema, type Spec } from '@accord/contracts';
 import { resolveRetry } from '../retry/retry.policy';
 import { DEFAULT_MAX_PARALLEL, type Plan, type PlannedStep } from './plan';
 
@@ -38,7 +38,7 @@ export function planSpec(spec: Spec): Compiled<Plan> {
   });
 
   const steps: PlannedStep[] = spec.steps.map((step, i) => {
-    const deps = step.dependsOn ?? (i === 0 ? [] : [spec.steps[i - 1].name]);
+    const deps = dependenciesOf(spec.steps, i);
     deps.forEach((dep, j) => {
       if (!index.has(dep)) issues.push({ path: `steps[${i}].dependsOn[${j}]`, message: `unknown step "${dep}"` });
       else if (dep === step.name) issues.push({ path: `steps[${i}].dependsOn[${j}]`, message: 'a step cannot depend on itself' });
