@@ -3,9 +3,9 @@ import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
   AdminController, ApiKeysController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
-  ReadinessProbe, TransactionsController,
+  ReadinessProbe, TransactionsController, TransactionViews,
 } from '@accord/api';
-import { ManageApiKeys, RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
+import { ManageApiKeys, PlanResolver, RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
 import { AuditStore, DefinitionStore, TransactionListener, TransactionQueryStore, TransactionStore } from '@accord/persistence';
 import { AccordMetrics } from '@accord/telemetry';
 import type { Runtime } from './runtime';
@@ -37,6 +37,8 @@ export class CoordinatorModule {
         { provide: TransactionListener, useValue: runtime.listener },
         { provide: AccordMetrics, useValue: runtime.metrics },
         { provide: ReadinessProbe, useValue: probe },
+        { provide: PlanResolver, useValue: runtime.plans },
+        TransactionViews,
         {
           provide: APP_GUARD,
           useFactory: (reflector: Reflector) => new AuthGuard(reflector),

@@ -39,6 +39,7 @@ export class Runtime {
    * real port is added once listening when PORT=0 picked one. */
   private readonly selfPorts: number[];
   readonly invoker: HttpInvoker;
+  readonly plans: PlanResolver;
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
   readonly events: TransactionEvents;
@@ -81,12 +82,12 @@ export class Runtime {
     });
     this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
     const hooks = new TelemetryHooks(this.metrics, logger);
-    const plans = new PlanResolver(this.definitions);
-    this.runner = new TransitionRunner(this.store, this.queue, plans, config.LEASE_MARGIN_MS, hooks);
-    this.start = new StartTransaction(this.definitions, plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
+    this.plans = new PlanResolver(this.definitions);
+    this.runner = new TransitionRunner(this.store, this.queue, this.plans, config.LEASE_MARGIN_MS, hooks);
+    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
     this.events = new TransactionEvents(this.runner);
     this.register = new RegisterDefinition(this.definitions, this.targets);
-    this.runStep = new RunStepAttempt(this.store, this.runner, plans, this.invoker, hooks);
+    this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
     this.rateLimitRedis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limit) connection error; the rate limit is open'));

@@ -12,3 +12,4 @@ export * from './controllers/api-keys.controller';
 export * from './controllers/health.controller';
 export * from './controllers/metrics.controller';
 export * from './json-body.parser';
+export * from './presenters/transaction.presenter';

@@ -24,12 +24,45 @@ export const StartBodySchema = z
   });
 
 
+/** An instant with its offset, in a year Postgres can store (from 1). */
+const INSTANT = z.iso.datetime({ offset: true }).refine((value) => !value.startsWith('0000'), 'year must be 1 or later');
+
+/** The filters the list and the counts share. */
+const TRANSACTION_FILTER = {
+  definition: z.string().regex(NAME_PATTERN, 'must be a definition name').optional(),
+  /** Created at or after. */
+  from: INSTANT.optional(),
+  /** Created before. */
+  to: INSTANT.optional(),
+  /** A whole id or its first hex digits (dashes ignored). */
+  id: z
+    .string()
+    .regex(/^[0-9a-fA-F-]{1,36}$/, 'must be a transaction id or its first hex digits')
+    .transform((value) => value.replace(/-/g, '').toLowerCase())
+    .refine((hex) => hex.length >= 1 && hex.length <= 32, 'must hold 1 to 32 hex digits')
+    .optional(),
+  idempotencyKey: IDEMPOTENCY_KEY.optional(),
+};
+
+const rangeInOrder = (q: { from?: string; to?: string }) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to);
+const RANGE_IN_ORDER = { message: '"to" must be later than "from"', path: ['to'] };
+
 export const ListQuerySchema = z
   .object({
+    ...TRANSACTION_FILTER,
     status: z.enum(TRANSACTION_STATUSES).optional(),
-    definition: z.string().regex(NAME_PATTERN, 'must be a definition name').optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().max(512).optional(),
+  })
+  .strict()
+  .refine(rangeInOrder, RANGE_IN_ORDER);
+
+export const CountsQuerySchema = z.object(TRANSACTION_FILTER).strict().refine(rangeInOrder, RANGE_IN_ORDER);
+
+export const VersionsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    before: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
   })
   .strict();
 

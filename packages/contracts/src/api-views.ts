@@ -18,11 +18,16 @@ export interface DefinitionRef {
 
 export interface StepView {
   name: string;
+  /** The steps it waits for, as planned (see `dependenciesOf`). */
+  dependsOn: string[];
   status: StepStatus;
   /** Phase of the last scheduled call; null before the first. */
   phase: Phase | null;
   attempts: number;
   nextAttemptAt: string | null;
+  /** What every phase of the step is sent, rendered when the step was first
+   * scheduled; null before that. */
+  input: unknown;
   output: unknown;
   lastError: string | null;
 }
@@ -51,6 +56,12 @@ export interface TransactionSummary {
   status: TransactionStatus;
   createdAt: string;
   updatedAt: string;
+}
+
+/** `GET /v1/transactions/counts`: how many transactions have each status
+ * (every status present, 0 included). */
+export interface TransactionCounts {
+  counts: Record<TransactionStatus, number>;
 }
 
 export interface Page<T> {

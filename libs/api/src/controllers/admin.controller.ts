@@ -6,7 +6,7 @@ import { AuditStore, TransactionQueryStore, TransactionStore } from '@accord/per
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
 import { presentAudit } from '../presenters/log.presenter';
-import { presentTransaction } from '../presenters/transaction.presenter';
+import { TransactionViews } from '../presenters/transaction.presenter';
 import { BulkRetryBodySchema, parse, ResolveBodySchema, RetryBodySchema, UUID } from '../request.schemas';
 
 const AuditQuerySchema = z
@@ -22,6 +22,7 @@ export class AdminController {
     private readonly store: TransactionStore,
     private readonly queries: TransactionQueryStore,
     private readonly audit: AuditStore,
+    private readonly views: TransactionViews,
   ) {}
 
   @Post('transactions/retry')
@@ -51,7 +52,7 @@ export class AdminController {
     const body = parse(RetryBodySchema, raw, 'retry request');
     this.checkId(id);
     await this.events.retry(id, { actor: principal.actor, note: body.note });
-    return presentTransaction((await this.store.load(id))!);
+    return this.views.present((await this.store.load(id))!);
   }
 
   @Post('transactions/:id/resolve')
@@ -62,7 +63,7 @@ export class AdminController {
     const body = parse(ResolveBodySchema, raw, 'resolve request');
     this.checkId(id);
     await this.events.resolve(id, { actor: principal.actor, note: body.note });
-    return presentTransaction((await this.store.load(id))!);
+    return this.views.present((await this.store.load(id))!);
   }
 
   @Get('audit')

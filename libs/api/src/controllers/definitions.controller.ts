@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import { EngineError, RegisterDefinition } from '@accord/engine';
 import { DefinitionStore } from '@accord/persistence';
 import { presentDefinition } from '../presenters/definition.presenter';
 import { RequireScope } from '../auth/scopes';
-
+import { parse, VersionsQuerySchema } from '../request.schemas';
 
 @ApiTags('definitions')
 @ApiBearerAuth()
@@ -41,6 +41,15 @@ export class DefinitionsController {
     const record = NAME_PATTERN.test(name) ? await this.definitions.latest(name) : null;
     if (!record) throw new EngineError('DEFINITION_NOT_FOUND', `no definition "${name}"`);
     return presentDefinition(record);
+  }
+
+  @Get(':name/versions')
+  @RequireScope('transactions:read')
+  @ApiOperation({ summary: 'Every version of a definition, newest first (?before=<version> pages on)' })
+  async versions(@Param('name') name: string, @Query() query: unknown) {
+    const { limit, before } = parse(VersionsQuerySchema, query, 'query');
+    if (!NAME_PATTERN.test(name) || !(await this.definitions.latest(name))) throw new EngineError('DEFINITION_NOT_FOUND', `no definition "${name}"`);
+    return { items: (await this.definitions.versions(name, limit, before)).map(presentDefinition) };
   }
 
   @Get(':name/versions/:version')

@@ -2,16 +2,21 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { isSettled } from '@accord/contracts';
+import { isSettled, TRANSACTION_STATUSES, type TransactionCounts, type TransactionStatus } from '@accord/contracts';
 import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
-import { TransactionListener, TransactionQueryStore, TransactionStore, type TransactionRecord } from '@accord/persistence';
+import {
+  TransactionListener, TransactionQueryStore, TransactionStore, type TransactionFilter, type TransactionRecord,
+} from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
 import { presentAttempt } from '../presenters/log.presenter';
-import { presentSummary, presentTransaction } from '../presenters/transaction.presenter';
+import { presentSummary, TransactionViews } from '../presenters/transaction.presenter';
 import {
-  decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
+  CountsQuerySchema, decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
 } from '../request.schemas';
+
+/** Transactions are started in this namespace (the API has one). */
+const NAMESPACE = 'default';
 
 @ApiTags('transactions')
 @ApiBearerAuth()
@@ -23,6 +28,7 @@ export class TransactionsController {
     private readonly store: TransactionStore,
     private readonly queries: TransactionQueryStore,
     private readonly listener: TransactionListener,
+    private readonly views: TransactionViews,
   ) {}
 
   @Post()
@@ -44,7 +50,7 @@ export class TransactionsController {
       throw new EngineError('IDEMPOTENCY_KEY_CONFLICT', 'the Idempotency-Key header and the idempotencyKey field differ');
     }
     const { record, created } = await this.start.execute({
-      namespace: 'default',
+      namespace: NAMESPACE,
       definition: body.definition,
       version: body.version,
       spec: body.spec,
@@ -53,23 +59,32 @@ export class TransactionsController {
       traceparent,
     });
     void reply.status(created ? 201 : 200);
-    return presentTransaction(waitMs ? await this.waitFor(record, waitMs) : record);
+    return this.views.present(waitMs ? await this.waitFor(record, waitMs) : record);
   }
 
   @Get()
   @RequireScope('transactions:read')
-  @ApiOperation({ summary: 'Page through transactions, newest first' })
+  @ApiOperation({ summary: 'Page through transactions, newest first, by status, definition, creation time, id prefix or idempotency key' })
   async list(@Query() query: unknown) {
-    const q = parse(ListQuerySchema, query, 'query');
+    const { status, limit, cursor, ...filter } = parse(ListQuerySchema, query, 'query');
     const rows = await this.queries.list({
-      status: q.status,
-      definition: q.definition,
-      limit: q.limit + 1,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      ...this.filter(filter),
+      status,
+      limit: limit + 1,
+      after: cursor ? decodeCursor(cursor) : undefined,
     });
-    const page = rows.slice(0, q.limit);
+    const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(presentSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last.cursorAt, last.id) : null };
+    return { items: page.map(presentSummary), nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.id) : null };
+  }
+
+  @Get('counts')
+  @RequireScope('transactions:read')
+  @ApiOperation({ summary: 'How many transactions have each status (the same filters as the list, but status)' })
+  async counts(@Query() query: unknown): Promise<TransactionCounts> {
+    const counted = await this.queries.countsByStatus(this.filter(parse(CountsQuerySchema, query, 'query')));
+    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((status) => [status, counted.get(status) ?? 0]));
+    return { counts: counts as Record<TransactionStatus, number> };
   }
 
   @Get(':id')
@@ -77,7 +92,7 @@ export class TransactionsController {
   async get(@Param('id') id: string, @Query() query: unknown) {
     const { waitMs } = parse(WaitQuerySchema, query, 'query');
     const record = await this.find(id);
-    return presentTransaction(waitMs ? await this.waitFor(record, waitMs) : record);
+    return this.views.present(waitMs ? await this.waitFor(record, waitMs) : record);
   }
 
   @Get(':id/attempts')
@@ -98,7 +113,12 @@ export class TransactionsController {
   async abort(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     if (!UUID.test(id)) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
     await this.events.abort(id, principal.actor);
-    return presentTransaction(await this.find(id));
+    return this.views.present(await this.find(id));
+  }
+
+  private filter(query: { definition?: string; from?: string; to?: string; id?: string; idempotencyKey?: string }): TransactionFilter {
+    const { id, idempotencyKey, ...rest } = query;
+    return { ...rest, idPrefix: id, idempotencyKey: idempotencyKey === undefined ? undefined : { namespace: NAMESPACE, key: idempotencyKey } };
   }
 
   private async find(id: string): Promise<TransactionRecord> {

@@ -1,7 +1,23 @@
+import { Injectable } from '@nestjs/common';
 import type { TransactionStatus, TransactionSummary as SummaryView, TransactionView } from '@accord/contracts';
+import type { Plan } from '@accord/core';
+import { PlanResolver } from '@accord/engine';
 import type { TransactionRecord, TransactionSummary } from '@accord/persistence';
 
-export function presentTransaction(record: TransactionRecord): TransactionView {
+/** Transaction views: the record with each step's dependencies from the
+ * transaction's plan (cached per definition version), so a client can draw
+ * the graph of inline specs too. */
+@Injectable()
+export class TransactionViews {
+  constructor(private readonly plans: PlanResolver) {}
+
+  async present(record: TransactionRecord): Promise<TransactionView> {
+    return presentTransaction(record, await this.plans.resolve(record));
+  }
+}
+
+export function presentTransaction(record: TransactionRecord, plan: Plan): TransactionView {
+  const deps = new Map(plan.steps.map((s) => [s.name, s.deps]));
   return {
     id: record.id,
     definition: record.definitionName === null ? null : { name: record.definitionName, version: record.definitionVersion },
@@ -15,10 +31,12 @@ export function presentTransaction(record: TransactionRecord): TransactionView {
     finishedAt: record.finishedAt,
     steps: record.steps.map((s) => ({
       name: s.name,
+      dependsOn: deps.get(s.name) ?? [],
       status: s.status,
       phase: s.phase,
       attempts: s.attempt,
       nextAttemptAt: s.dueAt === null ? null : new Date(s.dueAt).toISOString(),
+      input: s.input,
       output: s.output,
       lastError: s.lastError,
     })),

@@ -91,6 +91,16 @@ export class DefinitionStore {
     return rows.map(map);
   }
 
+  /** Versions of `name`, newest first: at most `limit`, older than `before` if given. */
+  async versions(name: string, limit: number, before?: number): Promise<DefinitionRecord[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM definitions WHERE name = $1 AND ($2::int IS NULL OR version < $2)
+       ORDER BY version DESC LIMIT $3`,
+      [name, before ?? null, limit],
+    );
+    return rows.map(map);
+  }
+
   /** Forgets the cached latest version of `name` (of every name without one). */
   invalidate(name?: string): void {
     this.generation++;

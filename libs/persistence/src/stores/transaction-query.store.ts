@@ -1,9 +1,21 @@
 import type { TransactionType } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
-export interface ListFilter {
+/** What operators narrow transactions down by; every field is optional. */
+export interface TransactionFilter {
   status?: string;
   definition?: string;
+  /** Created at or after this instant (ISO 8601). */
+  from?: string;
+  /** Created before this instant (ISO 8601). */
+  to?: string;
+  /** The id's first hex digits (1–32, lower case, no dashes): a whole id matches itself. */
+  idPrefix?: string;
+  /** The idempotency key the transaction was started with, in its namespace. */
+  idempotencyKey?: { namespace: string; key: string };
+}
+
+export interface ListFilter extends TransactionFilter {
   limit: number;
   after?: { createdAt: string; id: string };
 }
@@ -21,23 +33,19 @@ export interface TransactionSummary {
   cursorAt: string;
 }
 
-/** Read side for operators: lists and pages, newest first. */
+/** Read side for operators: lists, pages and counts, newest first. */
 export class TransactionQueryStore {
   constructor(private readonly db: DataSource) {}
 
   async list(filter: ListFilter): Promise<TransactionSummary[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.definition) where.push(`definition_name = $${params.push(filter.definition)}`);
+    const { where, params } = conditions(filter);
     if (filter.after) {
       where.push(`(created_at, id) < ($${params.push(filter.after.createdAt)}::timestamptz, $${params.push(filter.after.id)}::uuid)`);
     }
     const rows = await this.db.query(
       `SELECT id, definition_name, definition_version, type, status, created_at, updated_at,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-       FROM transactions
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       FROM transactions ${whereClause(where)}
        ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit)}`,
       params,
     );
@@ -53,6 +61,13 @@ export class TransactionQueryStore {
     }));
   }
 
+  /** How many transactions match `filter`, by status (statuses with none are absent). */
+  async countsByStatus(filter: Omit<TransactionFilter, 'status'>): Promise<Map<string, number>> {
+    const { where, params } = conditions(filter);
+    const rows = await this.db.query(`SELECT status, count(*)::int AS n FROM transactions ${whereClause(where)} GROUP BY status`, params);
+    return new Map(rows.map((r: { status: string; n: number }) => [r.status, r.n]));
+  }
+
   async countByStatus(status: string): Promise<number> {
     const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
     return rows[0].n;
@@ -66,4 +81,32 @@ export class TransactionQueryStore {
     );
     return rows.map((r: { id: string }) => r.id);
   }
+}
+
+/** The filter as SQL conditions on `transactions`, each one an index can serve. */
+function conditions(filter: TransactionFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+  if (filter.definition) where.push(`definition_name = $${params.push(filter.definition)}`);
+  if (filter.from) where.push(`created_at >= $${params.push(filter.from)}::timestamptz`);
+  if (filter.to) where.push(`created_at < $${params.push(filter.to)}::timestamptz`);
+  if (filter.idPrefix) {
+    // A prefix is a range of uuids (they sort by their hex digits), so the
+    // primary key answers it: no scan of id::text.
+    const { low, high } = uuidRange(filter.idPrefix);
+    where.push(`id BETWEEN $${params.push(low)}::uuid AND $${params.push(high)}::uuid`);
+  }
+  if (filter.idempotencyKey) {
+    const { namespace, key } = filter.idempotencyKey;
+    where.push(`id IN (SELECT transaction_id FROM idempotency_keys WHERE namespace = $${params.push(namespace)} AND key = $${params.push(key)})`);
+  }
+  return { where, params };
+}
+
+const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+
+function uuidRange(prefix: string): { low: string; high: string } {
+  const format = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { low: format(prefix.padEnd(32, '0')), high: format(prefix.padEnd(32, 'f')) };
 }
