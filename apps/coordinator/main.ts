@@ -1,9 +1,12 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticator, frameworkErrorResponse, installAuthentication, installJsonBodyParser, installRateLimit } from '@accord/api';
+import {
+  Authenticator, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installRateLimit,
+} from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
@@ -39,15 +42,20 @@ async function main(): Promise<void> {
     }),
     { logger: ['error', 'warn'], bodyParser: false },
   );
-  installJsonBodyParser(app.getHttpAdapter().getInstance());
-  installAuthentication(app.getHttpAdapter().getInstance(), new Authenticator({ adminToken: config.ADMIN_TOKEN }, runtime.apiKeys));
+  const fastify = app.getHttpAdapter().getInstance();
+  const authenticator = new Authenticator({ adminToken: config.ADMIN_TOKEN }, runtime.apiKeys);
+  installJsonBodyParser(fastify);
+  installAuthentication(fastify, authenticator);
   if (config.RATE_LIMIT_PER_MINUTE && runtime.rateLimitRedis) {
-    await installRateLimit(app.getHttpAdapter().getInstance(), {
+    await installRateLimit(fastify, {
       perMinute: config.RATE_LIMIT_PER_MINUTE,
       redis: runtime.rateLimitRedis,
       namespace: `${config.QUEUE_PREFIX}:rate-limit:`,
     });
   }
+  // dist/apps/coordinator → dist/console, where apps/console builds to.
+  const consoleBuilt = await installConsole(fastify, join(__dirname, '..', '..', 'console'), { authRequired: config.authEnabled });
+  if (!consoleBuilt) logger.warn('the console is not built (npm run build): /console is absent');
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -61,7 +69,7 @@ async function main(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
   runtime.listeningOn((app.getHttpServer().address() as { port: number }).port);
   await runtime.startBackground();
-  logger.info({ port: config.PORT, docs: `/docs` }, 'accord coordinator ready');
+  logger.info({ port: config.PORT, docs: '/docs', console: '/console' }, 'accord coordinator ready');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

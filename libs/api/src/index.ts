@@ -13,3 +13,4 @@ export * from './controllers/health.controller';
 export * from './controllers/metrics.controller';
 export * from './json-body.parser';
 export * from './presenters/transaction.presenter';
+export * from './web/console.plugin';

@@ -110,3 +110,9 @@ export interface ApiKeyView {
 export interface CreatedApiKeyView extends ApiKeyView {
   key: string;
 }
+
+/** `GET /console/settings.json`: what the web console needs to know before it calls the API. */
+export interface ConsoleSettings {
+  /** Whether the API asks for a credential (false: ADMIN_TOKEN unset, development only). */
+  authRequired: boolean;
+}
