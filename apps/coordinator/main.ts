@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
-  Authenticator, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installRateLimit,
+  Authenticator, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
 } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   // dist/apps/coordinator → dist/console, where apps/console builds to.
   const consoleBuilt = await installConsole(fastify, join(__dirname, '..', '..', 'console'), { authRequired: config.authEnabled });
   if (!consoleBuilt) logger.warn('the console is not built (npm run build): /console is absent');
+  await installQueueView(fastify, { queue: runtime.queue.bullQueue, authenticator, adminToken: config.ADMIN_TOKEN });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -14,3 +14,4 @@ export * from './controllers/metrics.controller';
 export * from './json-body.parser';
 export * from './presenters/transaction.presenter';
 export * from './web/console.plugin';
+export * from './web/queue-view.plugin';

@@ -20,6 +20,11 @@ export class StepQueue {
     this.queue.on('error', onError);
   }
 
+  /** The BullMQ queue itself, for the read-only queue view (`/admin/queues`). */
+  get bullQueue(): Queue<StepJob> {
+    return this.queue;
+  }
+
   async enqueue(calls: readonly DueCall[], now = Date.now()): Promise<void> {
     if (calls.length === 0) return;
     const jobs = calls.map((c) => {

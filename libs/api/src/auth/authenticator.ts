@@ -29,13 +29,17 @@ export class Authenticator {
    * only when a key must be looked up and Postgres cannot answer. */
   async authenticate(authorization: string | undefined): Promise<Principal | null> {
     if (!this.adminDigest) return ANONYMOUS;
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (!match) return null;
-    const token = match[1];
+    const token = bearerToken(authorization);
+    if (token === null) return null;
     if (timingSafeEqual(digest(token), this.adminDigest)) return ADMIN_TOKEN;
     // Anything that cannot be a key is refused without a database read.
     if (!API_KEY_PATTERN.test(token)) return null;
     const key = await this.keys.findByToken(token);
     return key ? { actor: key.name, credential: key.id, scopes: effectiveScopes(key.scopes) } : null;
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(authorization: string | undefined): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? null;
 }

@@ -19,6 +19,16 @@ export const CONSOLE_CSP: Directives = {
   'object-src': ["'none'"],
 };
 
+/** bull-board's page: its scripts are files of its own, but it styles
+ * elements inline (and asks for web fonts elsewhere, which stay refused: it
+ * falls back to the system's). */
+export const QUEUE_VIEW_CSP: Directives = {
+  ...CONSOLE_CSP,
+  'style-src': ["'self'", "'unsafe-inline'"],
+  // Its page sets <base href> to where it is mounted.
+  'base-uri': ["'self'"],
+};
+
 /** Helmet's headers with `directives` as the content security policy, on
  * the routes of `scope` only (the API answers JSON and `/docs` needs its own
  * inline scripts). */
