@@ -5,7 +5,7 @@ import { builtinModules } from 'node:module';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const TS_FILES = ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts'];
+const TS_FILES = ['apps/**/*.ts', 'apps/**/*.tsx', 'apps/**/*.mts', 'libs/**/*.ts', 'packages/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts'];
 
 // A lib is imported only through its entry point: `@accord/persistence`, never
 // `@accord/persistence/src/...`, nor a relative path into another lib's src.
@@ -48,6 +48,15 @@ const PACKAGES = readdirSync(new URL('./packages', import.meta.url), { withFileT
       optional: declared.filter((name) => peers[name]?.optional),
     };
   });
+/** The web console runs in a browser: it imports what its package.json
+ * declares and no Node built-in (its specs and Vite config run on Node). */
+const CONSOLE_MANIFEST = JSON.parse(readFileSync(new URL('./apps/console/package.json', import.meta.url), 'utf8'));
+const CONSOLE_MODULES = Object.keys({ ...CONSOLE_MANIFEST.dependencies, ...CONSOLE_MANIFEST.devDependencies }).filter((name) => name !== 'vite' && name !== 'typescript');
+const CONSOLE_IMPORTS = {
+  regex: `^(?!(${CONSOLE_MODULES.map(escape).join('|')})(/.*)?$|\\.)`,
+  message: 'The console imports only what apps/console/package.json declares (no Node built-in: it runs in a browser).',
+};
+
 /** The participant's optional peers, each allowed only in the adapter folder
  * that needs it: importing the package's root must load none of them. */
 const ADAPTER_PEERS = {
@@ -147,6 +156,11 @@ export default defineConfig(
     },
   },
   ...packageImportRules(),
+  {
+    files: ['apps/console/src/**/*.ts', 'apps/console/src/**/*.tsx'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB, CONSOLE_IMPORTS] }] },
+  },
   {
     // The domain core is pure: no framework, no I/O, no other lib but the
     // shared vocabulary in @accord/contracts (itself a pure leaf).
