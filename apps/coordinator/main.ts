@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   }
 
   const runtime = new Runtime(config, logger);
+  const webhookRefused = await runtime.checkWebhookTarget();
+  if (webhookRefused) throw new ConfigError(webhookRefused);
   const migrations = await connectWithRetry(runtime, logger);
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
 

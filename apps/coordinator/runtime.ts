@@ -4,14 +4,16 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents, TransitionRunner,
+  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents,
+  TransitionRunner,
 } from '@accord/engine';
 import {
-  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, RetentionStore, SweepStore, TransactionListener, TransactionQueryStore, TransactionStore,
+  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, OutboxStore, RetentionStore, SweepStore, TransactionListener,
+  TransactionQueryStore, TransactionStore,
 } from '@accord/persistence';
 import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
-import { HttpInvoker, localAddresses } from '@accord/transport';
+import { checkTarget, HttpInvoker, localAddresses, WebhookSender } from '@accord/transport';
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -45,9 +47,13 @@ export class Runtime {
   readonly events: TransactionEvents;
   readonly register: RegisterDefinition;
   readonly runStep: RunStepAttempt;
+  /** The stuck webhook's sender (STUCK_WEBHOOK_URL set); null otherwise. */
+  private readonly webhook: WebhookSender | null;
+  private readonly hooks: TelemetryHooks;
   private worker: StepWorker | null = null;
   private sweeper: Sweeper | null = null;
   private retention: Periodic | null = null;
+  private announcements: Periodic | null = null;
 
   constructor(
     readonly config: AccordConfig,
@@ -82,8 +88,22 @@ export class Runtime {
     });
     this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
     const hooks = new TelemetryHooks(this.metrics, logger);
+    this.hooks = hooks;
     this.plans = new PlanResolver(this.definitions);
-    this.runner = new TransitionRunner(this.store, this.queue, this.plans, config.LEASE_MARGIN_MS, hooks);
+    this.runner = new TransitionRunner(
+      this.store,
+      this.queue,
+      this.plans,
+      { leaseMarginMs: config.LEASE_MARGIN_MS, announceStuck: config.STUCK_WEBHOOK_URL !== undefined },
+      hooks,
+    );
+    this.webhook = config.STUCK_WEBHOOK_URL
+      ? new WebhookSender(config.STUCK_WEBHOOK_URL, {
+          policy: this.targets,
+          signingSecret: config.SIGNING_SECRET,
+          timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
+        })
+      : null;
     this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
     this.events = new TransactionEvents(this.runner);
     this.register = new RegisterDefinition(this.definitions, this.targets);
@@ -91,6 +111,21 @@ export class Runtime {
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
     this.rateLimitRedis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limit) connection error; the rate limit is open'));
+  }
+
+  /** STUCK_WEBHOOK_URL passes the safe-target check, as written and as it
+   * resolves now; a name that does not resolve yet is only a warning (every
+   * delivery is checked again when it connects). */
+  async checkWebhookTarget(): Promise<string | null> {
+    const url = this.config.STUCK_WEBHOOK_URL;
+    if (!url) return null;
+    try {
+      const verdict = await checkTarget(url, this.targets);
+      return verdict.ok ? null : `STUCK_WEBHOOK_URL: forbidden target: ${verdict.reason}`;
+    } catch (error) {
+      this.logger.warn({ code: (error as { code?: unknown }).code }, 'STUCK_WEBHOOK_URL does not resolve yet; deliveries are checked when they connect');
+      return null;
+    }
   }
 
   /** The port the HTTP server listens on, for the target policy's "the coordinator itself". */
@@ -113,6 +148,16 @@ export class Runtime {
       onError: (error) => this.logger.warn({ err: error }, 'sweep failed; retrying next interval'),
     });
     this.sweeper.start();
+    if (this.webhook) {
+      const lease = this.config.STUCK_WEBHOOK_TIMEOUT_MS + this.config.LEASE_MARGIN_MS;
+      const deliver = new DeliverAnnouncements(new OutboxStore(this.dataSource), this.webhook, lease, this.hooks);
+      this.announcements = new Periodic(
+        () => deliver.execute(),
+        this.config.SWEEP_INTERVAL_MS,
+        (error) => this.logger.warn({ err: error }, 'announcement delivery failed; retrying next interval'),
+      );
+      this.announcements.start();
+    }
     if (this.config.RETENTION_DAYS > 0) {
       const store = new RetentionStore(this.dataSource);
       this.retention = new Periodic(
@@ -130,6 +175,8 @@ export class Runtime {
   /** Stops taking work, lets jobs in hand finish, then closes connections. */
   async stop(): Promise<void> {
     await this.retention?.stop();
+    await this.announcements?.stop();
+    await this.webhook?.close();
     await this.sweeper?.stop();
     await this.worker?.close();
     await this.listener.stop();

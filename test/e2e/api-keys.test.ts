@@ -174,6 +174,7 @@ describe('API keys', () => {
       { method: 'POST', route: '/v1/transactions/{id}/abort', scope: 'transactions:write', success: 202, prepare: async () => ({ path: `/v1/transactions/${await runningTransaction()}/abort` }) },
       { method: 'POST', route: '/v1/admin/transactions/retry', scope: 'admin', success: 202, prepare: async () => ({ path: '/v1/admin/transactions/retry', body: { status: 'STUCK', definition: 'nothing-stuck' } }) },
       { method: 'POST', route: '/v1/admin/transactions/{id}/retry', scope: 'admin', success: 202, prepare: async () => ({ path: `/v1/admin/transactions/${await stuckTransaction()}/retry`, body: { note: 'matrix' } }) },
+      { method: 'POST', route: '/v1/admin/transactions/{id}/skip', scope: 'admin', success: 202, prepare: async () => ({ path: `/v1/admin/transactions/${await stuckTransaction()}/skip`, body: { step: 'reserve', note: 'matrix' } }) },
       { method: 'POST', route: '/v1/admin/transactions/{id}/resolve', scope: 'admin', success: 202, prepare: async () => ({ path: `/v1/admin/transactions/${await stuckTransaction()}/resolve`, body: { note: 'matrix' } }) },
       { method: 'GET', route: '/v1/admin/audit', scope: 'admin', success: 200, prepare: async () => ({ path: '/v1/admin/audit' }) },
       { method: 'POST', route: '/v1/admin/api-keys', scope: 'admin', success: 201, prepare: async () => ({ path: '/v1/admin/api-keys', body: { name: unique('matrix-key'), scopes: ['transactions:read'] } }) },

@@ -162,6 +162,7 @@ describe('authentication with ADMIN_TOKEN', () => {
       expect(audit.map((a: { action: string; target: string; actor: string }) => [a.action, a.target, a.actor])).toEqual([
         ['resolve', stuckId, 'admin-token'],
         ['retry', stuckId, 'admin-token'],
+        ['abort', runningId, 'admin-token'],
       ]);
     });
 

@@ -76,7 +76,7 @@ describe('rollback while an action is in flight, end to end', () => {
   it("sends c's compensation only after c's action answered, and a's only after c's compensation answered", async () => {
     await script(participant.url, {
       '/late/b': { responses: [{ status: 409, body: { reason: 'no stock' } }] },
-      '/late/c': { responses: [{ status: 200, body: { id: 'c-1' }, delayMs: 1500 }] },
+      '/late/c': { responses: [{ status: 200, body: { id: 'c-1' }, delayMs: 3000 }] },
     });
     const id = await start(diamond('late'));
 
@@ -151,7 +151,7 @@ describe('rollback while an action is in flight, end to end', () => {
   });
 
   it('awaits an action in flight when the saga is aborted, and compensates it after its answer', async () => {
-    await script(participant.url, { '/abort/a': { responses: [{ status: 200, delayMs: 1000 }] } });
+    await script(participant.url, { '/abort/a': { responses: [{ status: 200, delayMs: 3000 }] } });
     const id = await start(diamond('abort'));
     const deadline = Date.now() + 10_000;
     while ((await calls(participant.url, '/abort/a')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -185,7 +185,7 @@ describe('rollback while an action is in flight, end to end', () => {
       }
       await own.kill('SIGKILL');
       own = await startCoordinator({ label: 'rollback_crash', databaseUrl: own.databaseUrl, queuePrefix: own.queuePrefix, env });
-      const tx = await new Api(own.url).settle(id);
+      const tx = await new Api(own.url).settle(id, 60_000);
       expect(tx.status).toBe('COMPENSATED');
       expect(stepOf(tx, 'c')).toMatchObject({ status: 'COMPENSATED' });
 

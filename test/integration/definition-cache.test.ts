@@ -69,7 +69,7 @@ describe('definition cache and in-process delivery to waiters', () => {
     const waiting = listener.wait(id, 5000);
     const committed = await store.commit({
       id, expectedVersion: 0, status: 'COMPLETED', direction: 'forward', pivotPassed: false, finished: true, notify: true,
-      steps: [{ ...step, status: 'SUCCEEDED', phase: null, dueAt: null, output: { ok: true } }], attempt: null, audit: null,
+      steps: [{ ...step, status: 'SUCCEEDED', phase: null, dueAt: null, output: { ok: true } }], attempt: null, audit: null, rollbackReason: null, stuckReason: null, newInput: null, outbox: [],
     });
     expect(committed).toBe(true);
     const delivered = await waiting;
@@ -79,7 +79,7 @@ describe('definition cache and in-process delivery to waiters', () => {
     expect(
       await store.commit({
         id, expectedVersion: 0, status: 'COMPLETED', direction: 'forward', pivotPassed: false, finished: true, notify: true,
-        steps: [], attempt: null, audit: null,
+        steps: [], attempt: null, audit: null, rollbackReason: null, stuckReason: null, newInput: null, outbox: [],
       }),
     ).toBe(false);
   });

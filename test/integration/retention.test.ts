@@ -22,7 +22,7 @@ describe('retention', () => {
     });
     await store.logAttempt({
       transactionId: id, step: 'a', phase: 'action', attempt: 1, claim: 1, startedAt: Date.now(), latencyMs: 1,
-      outcome: 'ok', statusCode: 200, error: null, request: null, applied: true, worker: 'test',
+      outcome: 'ok', statusCode: 200, error: null, request: null, applied: true, budgetExhausted: false, worker: 'test',
     });
     await db.query(
       `UPDATE transactions SET status = $2, finished_at = CASE WHEN $3::int IS NULL THEN NULL ELSE now() - make_interval(days => $3) END

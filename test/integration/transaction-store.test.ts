@@ -37,7 +37,7 @@ describe(TransactionStore.name, () => {
 
   const transition = (id: string, expectedVersion: number, steps: StepWrite[]) => ({
     id, expectedVersion, status: 'RUNNING', direction: 'forward', pivotPassed: false, finished: false, notify: false,
-    steps, attempt: null, audit: null,
+    rollbackReason: null, stuckReason: null, newInput: null, steps, attempt: null, audit: null, outbox: [],
   });
 
   beforeAll(async () => {
@@ -96,7 +96,7 @@ describe(TransactionStore.name, () => {
     expect(second.claim).toBe(first.claim + 1);
     const attempt = (claim: number) => ({
       transactionId: id, step: 'a', phase: 'action' as const, attempt: 1, claim, startedAt: Date.now(), latencyMs: 3,
-      outcome: 'ok', statusCode: 200, error: null, request: { url: 'http://x' }, applied: true, worker: 'test',
+      outcome: 'ok', statusCode: 200, error: null, request: { url: 'http://x' }, applied: true, budgetExhausted: false, worker: 'test',
     });
     const done = [step('a', { status: 'SUCCEEDED', dueAt: null })];
     expect(await store.commit({ ...transition(id, 0, done), attempt: attempt(first.claim) })).toBe(false);

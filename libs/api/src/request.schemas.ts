@@ -3,6 +3,8 @@ import { NAME_PATTERN, TRANSACTION_STATUSES } from '@accord/contracts';
 import { SCOPES } from './auth/scopes';
 import { EngineError } from '@accord/engine';
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const IDEMPOTENCY_KEY = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const StartBodySchema = z
@@ -70,7 +72,16 @@ export const WaitQuerySchema = z.object({ waitMs: z.coerce.number().int().min(0)
 
 export const ResolveBodySchema = z.object({ note: z.string().min(1).max(4096) }).strict();
 
-export const RetryBodySchema = z.object({ note: z.string().max(4096).optional() }).strict();
+/** `input`, when present (even null), replaces the transaction's input. */
+export const RetryBodySchema = z.object({ note: z.string().max(4096).optional(), input: z.unknown().optional() }).strict();
+
+export const SkipBodySchema = z
+  .object({
+    step: z.string().regex(NAME_PATTERN, 'must be a step name'),
+    output: z.unknown().optional(),
+    note: z.string().min(1).max(4096),
+  })
+  .strict();
 
 export const BulkRetryBodySchema = z
   .object({
@@ -78,6 +89,15 @@ export const BulkRetryBodySchema = z
     definition: z.string().regex(NAME_PATTERN).optional(),
     limit: z.number().int().min(1).max(1000).default(100),
     note: z.string().max(4096).optional(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+export const AuditQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    before: z.string().regex(/^[0-9]{1,18}$/).optional(),
+    transactionId: z.string().regex(UUID_PATTERN, 'must be a transaction id').optional(),
   })
   .strict();
 
@@ -98,7 +118,7 @@ export const ApiKeyBodySchema = z
   })
   .strict();
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = UUID_PATTERN;
 
 /** Parses or throws a 400 with one detail per problem. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {

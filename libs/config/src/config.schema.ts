@@ -37,6 +37,12 @@ export const ConfigSchema = z.object({
   SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Unset: every target but the always-refused ones (and loopback in production). */
   PARTICIPANT_ALLOW: allowList.optional(),
+  /** Where each transaction that becomes STUCK is announced (POST, signed
+   * like participant calls, at least once). Unset: no announcements. */
+  STUCK_WEBHOOK_URL: urlWithProtocol(['http:', 'https:']).optional(),
+  /** How long one delivery may take; with LEASE_MARGIN_MS, how long a
+   * replica holds an announcement it is delivering. */
+  STUCK_WEBHOOK_TIMEOUT_MS: int(100, 600_000, 10_000),
   /** `/v1` requests per credential and minute, across replicas (Redis). Unset: no limit. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -6,6 +6,8 @@ export abstract class EngineHooks {
   abstract enqueueFailed(transactionId: string, error: unknown): void;
   abstract attemptFinished(phase: string, outcome: string, latencySeconds: number): void;
   abstract transactionStarted(type: string): void;
+  /** An outbox announcement was sent (`delivered`: the receiver answered 2xx). */
+  abstract announcementSent(topic: string, delivered: boolean): void;
   /** This process could not make a call (`code`: EMFILE, ENOMEM, …). */
   abstract localFailure(phase: string, code: string): void;
   /** A transition lost `races` version races in a row (to other replicas). */

@@ -6,4 +6,6 @@ export * from './run-step-attempt.usecase';
 export * from './start-transaction.usecase';
 export * from './transaction-events.usecase';
 export * from './register-definition.usecase';
+export * from './deliver-announcements.usecase';
+export * from './stuck-announcement';
 export * from './api-keys.usecase';

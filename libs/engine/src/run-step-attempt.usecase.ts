@@ -115,6 +115,7 @@ export class RunStepAttempt {
       ...call,
       outcome: outcome.type,
       applied: false,
+      budgetExhausted: false,
       worker: WORKER_ID,
     };
     const event = { type: 'result' as const, step: job.s, phase, attempt: job.a, outcome, error: call.error ?? undefined };

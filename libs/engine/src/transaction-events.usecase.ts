@@ -9,17 +9,31 @@ export interface OperatorAction {
 }
 
 /** Requests that move a transaction other than a participant's answer:
- * abort, deadline, and the operators' retry and resolve (audited). They
- * answer nothing: the caller reads the transaction as it now is. */
+ * abort, deadline, and the operators' retry, skip and resolve. Every one a
+ * caller asks for is audited with the status before and after. They answer
+ * nothing: the caller reads the transaction as it now is. */
 export class TransactionEvents {
   constructor(private readonly runner: TransitionRunner) {}
 
   abort(id: string, actor: string): Promise<void> {
-    return this.apply(id, { type: 'abort', reason: `aborted by ${actor}` }, null);
+    return this.apply(id, { type: 'abort', reason: `aborted by ${actor}` }, { actor, action: 'abort', target: id, note: null });
   }
 
-  retry(id: string, action: OperatorAction): Promise<void> {
-    return this.apply(id, { type: 'retry' }, { actor: action.actor, action: 'retry', target: id, note: action.note ?? null });
+  /** `input`: when given, replaces the transaction's input from then on. */
+  retry(id: string, action: OperatorAction & { input?: unknown }): Promise<void> {
+    return this.apply(
+      id,
+      { type: 'retry', ...(action.input !== undefined ? { input: action.input } : {}) },
+      { actor: action.actor, action: 'retry', target: id, note: action.note ?? null },
+    );
+  }
+
+  skip(id: string, action: OperatorAction & { step: string; output?: unknown }): Promise<void> {
+    return this.apply(
+      id,
+      { type: 'skip', step: action.step, ...(action.output !== undefined ? { output: action.output } : {}) },
+      { actor: action.actor, action: 'skip', target: id, note: action.note ?? null, details: { step: action.step } },
+    );
   }
 
   resolve(id: string, action: OperatorAction): Promise<void> {

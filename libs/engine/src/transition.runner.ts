@@ -1,4 +1,4 @@
-import { isSettled, isTerminal } from '@accord/contracts';
+import { isSettled, isTerminal, STEP_STATUS } from '@accord/contracts';
 import { decide, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
 import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
@@ -8,6 +8,7 @@ import type { EngineHooks } from './engine.hooks';
 import { Lanes } from './lanes';
 import type { PlanResolver } from './plan.resolver';
 import { stepWrites } from './step-writes';
+import { stuckAnnouncement } from './stuck-announcement';
 
 /** What to feed the machine, given the freshly loaded transaction; null to
  * leave it alone. The attempt (if any) is logged with the transition. */
@@ -38,7 +39,7 @@ export class TransitionRunner {
     private readonly store: TransactionStore,
     private readonly queue: StepQueue,
     private readonly plans: PlanResolver,
-    private readonly leaseMarginMs: number,
+    private readonly options: TransitionOptions,
     private readonly hooks: EngineHooks,
   ) {}
 
@@ -74,6 +75,8 @@ export class TransitionRunner {
       }
       const after = decision.state;
       const changedStatus = after.status !== before.status;
+      const inputChanged = after.input !== before.input;
+      const becameStuck = changedStatus && after.status === STEP_STATUS.STUCK;
       const committed = await this.store.commit({
         id,
         expectedVersion: record.version,
@@ -82,9 +85,13 @@ export class TransitionRunner {
         pivotPassed: after.pivotPassed,
         finished: isTerminal(after.status),
         notify: changedStatus && isSettled(after.status),
-        steps: stepWrites(plan, before.steps, after.steps, this.leaseMarginMs),
-        attempt: input.attempt ? { ...input.attempt, applied: true } : null,
-        audit: input.audit ?? null,
+        rollbackReason: after.rollbackReason,
+        stuckReason: after.stuckReason,
+        newInput: inputChanged ? { value: after.input } : null,
+        steps: stepWrites(plan, before.steps, after.steps, this.options.leaseMarginMs),
+        attempt: input.attempt ? { ...input.attempt, applied: true, budgetExhausted: decision.exhausted === true } : null,
+        audit: input.audit ? withChange(input.audit, before, after) : null,
+        outbox: becameStuck && this.options.announceStuck ? [stuckAnnouncement(record, after)] : [],
       });
       if (!committed) continue;
       if (changedStatus) this.hooks.statusChanged(record, before.status, after.status);
@@ -109,6 +116,27 @@ export class TransitionRunner {
       this.hooks.enqueueFailed(id, error);
     }
   }
+}
+
+export interface TransitionOptions {
+  /** Added to a call's timeout to form its lease. */
+  leaseMarginMs: number;
+  /** Write a `transaction.stuck` outbox row when a transaction becomes STUCK (STUCK_WEBHOOK_URL is set). */
+  announceStuck: boolean;
+}
+
+/** An operator's audit entry with what the action changed: the status, and
+ * the input when a retry replaced it. */
+function withChange(audit: AuditEntry, before: TransactionState, after: TransactionState): AuditEntry {
+  const changedInput = after.input !== before.input;
+  return {
+    ...audit,
+    details: {
+      ...(audit.details as Record<string, unknown> | undefined),
+      before: { status: before.status, ...(changedInput ? { input: before.input } : {}) },
+      after: { status: after.status, ...(changedInput ? { input: after.input } : {}) },
+    },
+  };
 }
 
 /** Steps still owing the same call, now due earlier than before. */

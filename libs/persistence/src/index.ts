@@ -13,3 +13,4 @@ export * from './stores/api-key.store';
 export * from './stores/transaction.listener';
 export * from './stores/retention.store';
 export * from './util/storable-json';
+export * from './stores/outbox.store';

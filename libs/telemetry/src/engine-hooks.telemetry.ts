@@ -32,6 +32,11 @@ export class TelemetryHooks extends EngineHooks {
     this.metrics.started.inc({ type });
   }
 
+  announcementSent(topic: string, delivered: boolean): void {
+    this.metrics.announcements.inc({ topic, outcome: delivered ? 'delivered' : 'failed' });
+    if (!delivered) this.logger.warn({ topic }, 'announcement not delivered; it is retried with backoff');
+  }
+
   localFailure(phase: string, code: string): void {
     this.metrics.localFailures.inc({ code });
     this.logger.error({ 'accord.step.phase': phase, code }, 'could not make a participant call: out of a local resource; the call is retried without charging the participant');

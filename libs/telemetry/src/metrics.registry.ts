@@ -27,6 +27,12 @@ export class AccordMetrics {
     help: 'Fast-path enqueues that failed (the sweeper recovers them)',
     registers: [this.registry],
   });
+  readonly announcements = new Counter({
+    name: 'accord_announcements_total',
+    help: 'Outbox announcements sent (the stuck webhook), by topic and outcome (delivered, failed: retried)',
+    labelNames: ['topic', 'outcome'],
+    registers: [this.registry],
+  });
   readonly localFailures = new Counter({
     name: 'accord_local_failures_total',
     help: 'Participant calls this process could not make for want of its own resources (file descriptors, memory, ports), by error code',

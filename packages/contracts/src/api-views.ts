@@ -25,11 +25,18 @@ export interface StepView {
   phase: Phase | null;
   attempts: number;
   nextAttemptAt: string | null;
-  /** What every phase of the step is sent, rendered when the step was first
-   * scheduled; null before that. */
+  /** What every phase of the step is sent (rendered when it first ran). */
   input: unknown;
   output: unknown;
   lastError: string | null;
+}
+
+/** Why a transaction rolled back or stopped. */
+export interface ReasonView {
+  /** The step whose answer caused it; null for the deadline or an abort. */
+  step: string | null;
+  phase: Phase | null;
+  message: string;
 }
 
 /** `GET /v1/transactions/{id}`. */
@@ -45,6 +52,10 @@ export interface TransactionView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** Why it rolled back (saga) or cancelled (TCC); null going forward. */
+  rollbackReason: ReasonView | null;
+  /** Why it is STUCK (kept when it was resolved by hand); null otherwise. */
+  stuckReason: ReasonView | null;
   steps: StepView[];
 }
 
@@ -84,18 +95,28 @@ export interface AttemptView {
   /** The call that was made (null when none was sent): method and URL, credentials masked. */
   request: { method: string; url: string } | null;
   applied: boolean;
+  /** This call used up its step's retry budget. */
+  budgetExhausted: boolean;
   worker: string;
 }
 
 /** One operator action of `GET /v1/admin/audit`. */
 export interface AuditEntry {
   id: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  note: string | null;
-  details: unknown;
   at: string;
+  /** The API key's name, or `admin-token`. */
+  actor: string;
+  /** `retry`, `skip`, `resolve`, `abort`, `api-key.create`, `api-key.revoke`. */
+  action: string;
+  /** The transaction acted on; null for actions on API keys. */
+  transactionId: string | null;
+  note: string | null;
+  /** What the action changed: `{status}`, and `input` for a retry with a new input. */
+  before: unknown;
+  after: unknown;
+  /** The transaction or API key acted on. */
+  target: string | null;
+  details: unknown;
 }
 
 /** One item of `GET /v1/admin/api-keys`: never the key itself. */

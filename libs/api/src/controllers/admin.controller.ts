@@ -1,17 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { EngineError, TransactionEvents } from '@accord/engine';
 import { AuditStore, TransactionQueryStore, TransactionStore } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
 import { presentAudit } from '../presenters/log.presenter';
 import { TransactionViews } from '../presenters/transaction.presenter';
-import { BulkRetryBodySchema, parse, ResolveBodySchema, RetryBodySchema, UUID } from '../request.schemas';
-
-const AuditQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.string().regex(/^[0-9]{1,18}$/).optional() })
-  .strict();
+import { AuditQuerySchema, BulkRetryBodySchema, parse, ResolveBodySchema, RetryBodySchema, SkipBodySchema, UUID } from '../request.schemas';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -32,6 +27,7 @@ export class AdminController {
   async retryMany(@Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
     const body = parse(BulkRetryBodySchema, raw, 'bulk retry request');
     const ids = await this.queries.idsByStatus(body.status, body.definition, body.limit);
+    if (body.dryRun) return { matched: ids.length, retried: [] };
     const retried: string[] = [];
     for (const id of ids) {
       try {
@@ -41,7 +37,7 @@ export class AdminController {
         if (!(error instanceof EngineError)) throw error;
       }
     }
-    return { retried };
+    return { matched: ids.length, retried };
   }
 
   @Post('transactions/:id/retry')
@@ -51,7 +47,18 @@ export class AdminController {
   async retry(@Param('id') id: string, @Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
     const body = parse(RetryBodySchema, raw, 'retry request');
     this.checkId(id);
-    await this.events.retry(id, { actor: principal.actor, note: body.note });
+    await this.events.retry(id, { actor: principal.actor, note: body.note, ...('input' in body ? { input: body.input ?? null } : {}) });
+    return this.views.present((await this.store.load(id))!);
+  }
+
+  @Post('transactions/:id/skip')
+  @HttpCode(202)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Close the STUCK call of one step by hand: as succeeded with `output` going forward, as undone rolling back' })
+  async skip(@Param('id') id: string, @Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
+    const body = parse(SkipBodySchema, raw, 'skip request');
+    this.checkId(id);
+    await this.events.skip(id, { actor: principal.actor, note: body.note, step: body.step, ...('output' in body ? { output: body.output ?? null } : {}) });
     return this.views.present((await this.store.load(id))!);
   }
 
@@ -71,7 +78,7 @@ export class AdminController {
   @ApiOperation({ summary: 'Every operator action, newest first' })
   async auditLog(@Query() query: unknown) {
     const q = parse(AuditQuerySchema, query, 'query');
-    const rows = await this.audit.list(q.limit, q.before);
+    const rows = await this.audit.list(q.limit, q.before, q.transactionId);
     return {
       items: rows.map(presentAudit),
     };

@@ -16,19 +16,28 @@ export function presentAttempt(r: Row): AttemptView {
     error: r.error as string | null,
     request: presentRequest(r.request),
     applied: r.applied as boolean,
+    budgetExhausted: r.budget_exhausted as boolean,
     worker: r.worker as string,
   };
 }
 
+/** Operator actions on a transaction; the others (API keys) have no transaction. */
+const TRANSACTION_ACTIONS = new Set(['retry', 'skip', 'resolve', 'abort']);
+
 export function presentAudit(r: Row): AuditEntry {
+  const action = r.action as string;
+  const details = (r.details ?? {}) as { before?: unknown; after?: unknown };
   return {
     id: String(r.id),
-    actor: r.actor as string,
-    action: r.action as string,
-    target: r.target as string | null,
-    note: r.note as string | null,
-    details: r.details,
     at: new Date(r.at as string).toISOString(),
+    actor: r.actor as string,
+    action,
+    transactionId: TRANSACTION_ACTIONS.has(action) ? (r.target as string) : null,
+    note: r.note as string | null,
+    before: details.before ?? null,
+    after: details.after ?? null,
+    target: r.target as string | null,
+    details: r.details,
   };
 }
 

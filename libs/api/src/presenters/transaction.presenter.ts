@@ -29,6 +29,8 @@ export function presentTransaction(record: TransactionRecord, plan: Plan): Trans
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     finishedAt: record.finishedAt,
+    rollbackReason: record.rollbackReason,
+    stuckReason: record.stuckReason,
     steps: record.steps.map((s) => ({
       name: s.name,
       dependsOn: deps.get(s.name) ?? [],

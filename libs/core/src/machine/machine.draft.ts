@@ -3,7 +3,7 @@ import type { Plan, PlannedStep } from '../definition/plan';
 import type { Outcome } from '../outcome/outcome.classify';
 import { backoffDelay, budgetLeft } from '../retry/retry.policy';
 import type { CallCommand, Clock, Decision, MachineEvent } from './machine.types';
-import type { StepState, TransactionState } from './transaction.state';
+import type { Reason, StepState, TransactionState } from './transaction.state';
 
 export type Rejected = ['stale' | 'invalid-state', string] | null;
 
@@ -17,6 +17,7 @@ export abstract class MachineDraft<S extends TransactionState> {
   readonly commands: CallCommand[] = [];
   protected readonly planned: Map<string, PlannedStep>;
   private readonly maxParallel: number;
+  private exhausted = false;
 
   constructor(
     plan: Plan,
@@ -33,25 +34,71 @@ export abstract class MachineDraft<S extends TransactionState> {
   decide(original: S, event: MachineEvent): Decision<S> {
     const rejection = this.apply(event);
     if (rejection) return { state: original, commands: [], rejected: rejection[0], reason: rejection[1] };
-    return { state: this.state, commands: this.commands };
+    return { state: this.state, commands: this.commands, ...(this.exhausted ? { exhausted: true as const } : {}) };
   }
 
   protected abstract apply(event: MachineEvent): Rejected;
 
-  /** Operator actions are the same for every machine: only a STUCK
-   * transaction is retried (resumed with fresh budgets) or resolved by hand. */
-  protected operatorAction(type: 'retry' | 'resolve', noun: string, resume: () => void): Rejected {
-    const { status } = this.state;
-    if (status !== STEP_STATUS.STUCK) {
-      return ['invalid-state', `only a STUCK ${noun} can be ${type === 'retry' ? 'retried' : 'resolved'} (it is ${status})`];
+  /** Operator retry, the same for every machine: only a STUCK transaction is
+   * resumed, with fresh budgets (`resume`). A new input replaces the
+   * transaction's from then on: steps whose forward call has not succeeded
+   * render their templates from it; the others, and every undo, keep what
+   * their action was sent. */
+  protected retryStuck(noun: string, input: unknown, forward: Phase, resume: () => void): Rejected {
+    if (this.state.status !== STEP_STATUS.STUCK) return ['invalid-state', `only a STUCK ${noun} can be retried (it is ${this.state.status})`];
+    if (input !== undefined) {
+      this.state.input = input;
+      for (const step of this.state.steps) {
+        if (step.status === STEP_STATUS.STUCK && step.phase === forward) step.input = this.renderInput(step.name);
+      }
     }
-    if (type === 'retry') {
-      resume();
-      return null;
-    }
+    this.state.stuckReason = null;
+    resume();
+    return null;
+  }
+
+  protected resolveStuck(noun: string): Rejected {
+    if (this.state.status !== STEP_STATUS.STUCK) return ['invalid-state', `only a STUCK ${noun} can be resolved (it is ${this.state.status})`];
     this.state.status = 'RESOLVED' as S['status'];
     for (const step of this.state.steps) step.dueAt = null;
     return null;
+  }
+
+  /** Operator skip: the STUCK call of one step is closed by hand. `closed`
+   * maps the phase it is stuck in to the status it ends in; going forward
+   * (`forward`) it ends SUCCEEDED with `output`. The transaction, if it was
+   * STUCK, moves again (`resume`: its in-flight status). */
+  protected skipStuck(name: string, output: unknown, forward: Phase, closed: Partial<Record<Phase, StepStatus>>, resume: () => void): Rejected {
+    const step = this.state.steps.find((s) => s.name === name);
+    if (!step) return ['invalid-state', `no step "${name}"`];
+    if (step.status !== STEP_STATUS.STUCK) return ['invalid-state', `step "${name}" is ${step.status}, not STUCK`];
+    if (step.phase === forward) {
+      step.status = STEP_STATUS.SUCCEEDED;
+      step.output = output ?? null;
+      step.mayHaveApplied = true;
+    } else {
+      if (output !== undefined) return ['invalid-state', `step "${name}" is stuck in its ${step.phase}: an output applies only to a step skipped going forward`];
+      step.status = closed[step.phase!]!;
+    }
+    if (this.state.status === STEP_STATUS.STUCK) {
+      this.state.stuckReason = null;
+      resume();
+    }
+    return null;
+  }
+
+  /** The transaction stops for an operator; the first stuck step says why. */
+  protected markStuck(): void {
+    this.state.status = STEP_STATUS.STUCK as S['status'];
+    const step = this.state.steps.find((s) => s.status === STEP_STATUS.STUCK);
+    this.state.stuckReason = step
+      ? { step: step.name, phase: step.phase, message: step.lastError ?? `${step.phase} failed` }
+      : { step: null, phase: null, message: 'nothing can move' };
+  }
+
+  /** Records why a rollback (or cancel) starts; the first cause wins. */
+  protected rollbackBecause(reason: Reason): void {
+    this.state.rollbackReason ??= reason;
   }
 
   /** Events are deserialised by the shell: never let an unknown one through. */
@@ -77,7 +124,10 @@ export abstract class MachineDraft<S extends TransactionState> {
   protected scheduleRetry(step: StepState, retryAfterMs?: number): boolean {
     const policy = this.planned.get(step.name)!.retry;
     const used = step.attempt - step.attemptBase;
-    if (!budgetLeft(policy, used)) return false;
+    if (!budgetLeft(policy, used)) {
+      this.exhausted = true;
+      return false;
+    }
     const delay = backoffDelay(policy, used, this.clock.random(), retryAfterMs);
     this.schedule(step, step.phase!, step.attempt + 1, this.clock.now + delay);
     return true;

@@ -36,7 +36,12 @@ export type Move =
   | { kind: 'deadline'; late: boolean }
   | { kind: 'abort' }
   /** The shell takes an owed call back unsent (only an awaited one can be). */
-  | { kind: 'withdraw'; pick: number };
+  | { kind: 'withdraw'; pick: number }
+  /** An operator skips the call of a STUCK step (of any step: refused unless STUCK). */
+  | { kind: 'skip'; pick: number };
+
+/** How an operator repairs a transaction left STUCK at the end of a schedule. */
+export type Repair = 'retry' | 'retry-input' | 'skip';
 
 const moveArb = (outcomeArb: fc.Arbitrary<OutcomeKind>): fc.Arbitrary<Move> =>
   fc.oneof(
@@ -65,6 +70,7 @@ const moveArb = (outcomeArb: fc.Arbitrary<OutcomeKind>): fc.Arbitrary<Move> =>
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('deadline' as const), late: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('skip' as const), pick: fc.nat() }) },
   );
 
 /** Up to `maxMoves` random moves, then outcomes used, in a cycle, to drain what is still outstanding. */
@@ -73,6 +79,7 @@ export const scheduleArb = (outcomeArb: fc.Arbitrary<OutcomeKind>, maxMoves: num
     moves: fc.array(moveArb(outcomeArb), { maxLength: maxMoves }),
     /** Outcomes used, in a cycle, to drain what is still outstanding after the moves. */
     drain: fc.array(outcomeArb, { minLength: 1, maxLength: 8 }),
+    repair: fc.constantFrom<Repair>('retry', 'retry-input', 'skip'),
   });
 
 /** How many runs the main property makes: ACCORD_PROPERTY_RUNS, else `fallback`. */
@@ -146,6 +153,8 @@ export function outcomeOf(kind: OutcomeKind, step: string, attempt: number, retr
 export interface SimulatorRules {
   /** Transaction statuses in which calls are outstanding. */
   inFlight: readonly string[];
+  /** The phase that goes forward (a skip there ends the step SUCCEEDED with an output). */
+  forwardPhase: Phase;
   /** Step statuses in which a call may be outstanding. */
   stepInFlight: readonly string[];
   /** The words for a step and for a transaction in failure messages. */
@@ -167,6 +176,8 @@ export abstract class SimulatorBase<S extends TransactionState> {
   readonly issued: CallCommand[] = [];
   readonly issuedKeys = new Set<string>();
   readonly descendants: Map<string, Set<string>>;
+  /** How `recoverFromStuck` repairs a STUCK transaction. */
+  repair: Repair = 'retry';
 
   constructor(
     readonly plan: Plan,
@@ -240,7 +251,23 @@ export abstract class SimulatorBase<S extends TransactionState> {
     const anyDue = after.steps.some((s) => s.dueAt !== null);
     const inFlight = this.rules.inFlight.includes(after.status);
     check(inFlight === anyDue, inFlight ? 'in flight with nothing outstanding' : `a call is outstanding in a settled ${this.rules.transactionNoun}`, after);
+    this.checkReasons(before, after);
     this.checkAfter(after);
+  }
+
+  /** Why it rolled back is set with the rollback and never changes; why it is
+   * STUCK names a STUCK step while it is, and is gone once it moves again. */
+  private checkReasons(before: S, after: S): void {
+    check((after.direction === 'backward') === (after.rollbackReason !== null), 'the rollback reason and the direction disagree', after);
+    if (before.rollbackReason !== null) {
+      check(JSON.stringify(before.rollbackReason) === JSON.stringify(after.rollbackReason), 'the rollback reason changed', { before, after });
+    }
+    if (after.status === STEP_STATUS.STUCK) {
+      const named = after.steps.find((s) => s.name === after.stuckReason?.step);
+      check(named?.status === STEP_STATUS.STUCK && after.stuckReason!.message.length > 0, 'STUCK without its stuck step as the reason', after);
+    } else if (after.status !== 'RESOLVED') {
+      check(after.stuckReason === null, `a stuck reason on a ${after.status} ${this.rules.transactionNoun}`, after);
+    }
   }
 
   /** The checks on a call every machine shares: it is its step's outstanding call, within its retry budget. */
@@ -331,11 +358,35 @@ export abstract class SimulatorBase<S extends TransactionState> {
       case 'withdraw':
         if (live.length > 0) this.withdraw(live[move.pick % live.length]);
         return;
+      case 'skip': {
+        const stuck = this.state.steps.filter((s) => s.status === STEP_STATUS.STUCK);
+        if (stuck.length > 0) return this.skip(stuck[move.pick % stuck.length].name);
+        const any = this.state.steps[move.pick % this.state.steps.length];
+        const before = this.state;
+        check(this.send({ type: 'skip', step: any.name }).rejected === 'invalid-state' && this.state === before, 'a skip of a step that is not STUCK applied', any);
+        return;
+      }
     }
   }
 
   /** Checks a transaction with nothing outstanding. */
   abstract checkSettled(): void;
+
+  /** An operator closes the STUCK call of `name` by hand: going forward with
+   * an output (an output for an undo is refused first), undoing without. */
+  skip(name: string): void {
+    const step = this.state.steps.find((s) => s.name === name)!;
+    const output = { v: `${name}@skip` };
+    if (step.phase !== this.rules.forwardPhase) {
+      const refused = this.send({ type: 'skip', step: name, output });
+      check(refused.rejected === 'invalid-state', 'an output was accepted for a step skipped while undoing', refused);
+    }
+    const decision = this.send({ type: 'skip', step: name, ...(step.phase === this.rules.forwardPhase ? { output } : {}) });
+    check(decision.rejected === undefined, 'skipping a STUCK step was rejected', decision);
+    const after = this.state.steps.find((s) => s.name === name)!;
+    check(after.status !== STEP_STATUS.STUCK && after.dueAt === null, 'a skipped step is still STUCK or owes a call', after);
+    if (step.phase === this.rules.forwardPhase) check(JSON.stringify(after.output) === JSON.stringify(output), 'a step skipped forward lost its output', after);
+  }
 
   /** Starts (once only), plays `moves`, drains with `drain`, then checks the settled transaction and replays every call. */
   runSchedule(moves: readonly Move[], drain: OutcomeKind[]): void {
@@ -356,10 +407,17 @@ export abstract class SimulatorBase<S extends TransactionState> {
     // resolving closes it for good
     this.expectResolvable();
 
-    // operator retry with participants that now always answer ok
+    // the operator repairs it; the participants now always answer ok
     const direction = this.state.direction;
-    const commands = this.retryStuck();
-    if (checkRetried) for (const c of commands) checkRetried(c, direction);
+    if (this.repair === 'skip') {
+      for (let round = 0; this.state.status === STEP_STATUS.STUCK && round < 20; round++) {
+        for (const s of this.state.steps.filter((x) => x.status === STEP_STATUS.STUCK)) this.skip(s.name);
+        expect(this.drain(['ok'])).toBe(true);
+      }
+    } else {
+      const commands = this.retryStuck(this.repair === 'retry-input' ? { order: 2 } : undefined);
+      if (checkRetried) for (const c of commands) checkRetried(c, direction);
+    }
     expect(this.drain(['ok'])).toBe(true);
     const final: string = this.state.status;
     expect(final).toBe(finalStatus[direction]);
@@ -384,11 +442,24 @@ export abstract class SimulatorBase<S extends TransactionState> {
     expect(resolved.state.steps.every((s) => s.dueAt === null)).toBe(true);
   }
 
-  /** An operator retry of a STUCK transaction: accepted, and every call it issues is attempt 1 of a fresh budget. */
-  retryStuck(): CallCommand[] {
-    const retried = this.send({ type: 'retry' });
+  /** An operator retry of a STUCK transaction: accepted, and every call it
+   * issues is attempt 1 of a fresh budget; with `input`, the input is
+   * replaced, and the steps stuck going forward are sent it from then on. */
+  retryStuck(input?: unknown): CallCommand[] {
+    const before = this.state;
+    const retried = this.send({ type: 'retry', ...(input !== undefined ? { input } : {}) });
     expect(retried.rejected).toBeUndefined();
     expect(retried.commands.length).toBeGreaterThan(0);
+    if (input !== undefined) {
+      expect(this.state.input).toEqual(input);
+      for (const s of this.state.steps) {
+        const was = before.steps.find((b) => b.name === s.name)!;
+        const template = this.plan.steps.find((p) => p.name === s.name)!.input;
+        const reRendered = was.status === STEP_STATUS.STUCK && was.phase === this.rules.forwardPhase;
+        if (reRendered && template === undefined) expect(s.input).toEqual(input);
+        if (!reRendered && was.status !== STEP_STATUS.PENDING) expect(s.input).toEqual(was.input);
+      }
+    }
     for (const c of retried.commands) {
       const step = this.state.steps.find((s) => s.name === c.step)!;
       // a fresh budget: the first call after the retry counts as attempt 1 of it
@@ -422,13 +493,14 @@ export abstract class SimulatorBase<S extends TransactionState> {
 export function assertRandomSchedules<Shape, S extends TransactionState>(
   numRuns: number,
   shapes: fc.Arbitrary<Shape>,
-  schedules: fc.Arbitrary<{ moves: Move[]; drain: OutcomeKind[] }>,
+  schedules: fc.Arbitrary<{ moves: Move[]; drain: OutcomeKind[]; repair: Repair }>,
   simulate: (shape: Shape) => SimulatorBase<S>,
   verdict: (sim: SimulatorBase<S>) => void,
 ): void {
   fc.assert(
-    fc.property(shapes, schedules, (shape, { moves, drain }) => {
+    fc.property(shapes, schedules, (shape, { moves, drain, repair }) => {
       const sim = simulate(shape);
+      sim.repair = repair;
       sim.runSchedule(moves, drain);
       verdict(sim);
       expect(sim.send({ type: 'retry' }).rejected).toBe('invalid-state');

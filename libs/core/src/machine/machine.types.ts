@@ -11,7 +11,12 @@ export type MachineEvent =
   | { type: 'withdrawn'; step: string; phase: Phase; attempt: number }
   | { type: 'deadline' }
   | { type: 'abort'; reason?: string }
-  | { type: 'retry' }
+  /** Operator: resume a STUCK transaction with fresh budgets; `input`, when
+   * given, replaces the transaction's input from then on. */
+  | { type: 'retry'; input?: unknown }
+  /** Operator: close the STUCK call of `step` by hand, as succeeded (going
+   * forward, with `output`) or as undone (compensated, confirmed, cancelled). */
+  | { type: 'skip'; step: string; output?: unknown }
   | { type: 'resolve'; note?: string };
 
 /** Work for the shell: call `phase` of `step` as attempt `attempt` at `dueAt`. */
@@ -32,6 +37,8 @@ export interface Decision<S> {
   rejected?: Rejection;
   /** Why the event was rejected, for operators and API errors. */
   reason?: string;
+  /** The call this result answered used up its step's retry budget. */
+  exhausted?: true;
 }
 
 export interface Clock {

@@ -19,6 +19,14 @@ export interface StepState {
   lastError: string | null;
 }
 
+/** Why a transaction rolled back or stopped, as operators read it. */
+export interface Reason {
+  /** The step whose answer caused it; null for the deadline or an abort. */
+  step: string | null;
+  phase: Phase | null;
+  message: string;
+}
+
 /** What a saga and a TCC transaction have in common. */
 export interface TransactionState<Status extends string = string> {
   id: string;
@@ -29,6 +37,11 @@ export interface TransactionState<Status extends string = string> {
   pivotPassed: boolean;
   deadlineAt: number | null;
   input: unknown;
+  /** Why it rolled back (saga) or decided to cancel (TCC); null going forward. */
+  rollbackReason: Reason | null;
+  /** Why it is STUCK: the first stuck step and its error. Cleared when an
+   * operator retries or skips, kept when one resolves it. */
+  stuckReason: Reason | null;
   steps: StepState[];
 }
 
@@ -46,6 +59,8 @@ export function initialState<Status extends string>(
     pivotPassed: false,
     deadlineAt,
     input,
+    rollbackReason: null,
+    stuckReason: null,
     steps: stepNames.map((name) => ({
       name,
       status: STEP_STATUS.PENDING,

@@ -414,6 +414,49 @@ describe(decideSaga.name, () => {
       expect(saga.state.status).toBe('COMPENSATED');
     });
 
+    it('says why it rolled back and why it is STUCK, and forgets the latter once retried', () => {
+      const saga = new Saga(abc());
+      saga.start();
+      saga.answer('a', ok());
+      saga.answer('b', ok());
+      saga.send({ type: 'result', step: 'c', phase: 'action', attempt: 1, outcome: refused(), error: 'HTTP 409: no stock' });
+      expect(saga.state.rollbackReason).toEqual({ step: 'c', phase: 'action', message: 'HTTP 409: no stock' });
+      saga.send({ type: 'result', step: 'b', phase: 'compensation', attempt: 1, outcome: misconfigured(404), error: 'HTTP 404' });
+      expect(saga.state).toMatchObject({ status: 'STUCK', stuckReason: { step: 'b', phase: 'compensation', message: 'HTTP 404' } });
+      saga.send({ type: 'retry' });
+      expect(saga.state).toMatchObject({ status: 'COMPENSATING', stuckReason: null, rollbackReason: { step: 'c' } });
+      // the failed step keeps its error after its neighbours were undone
+      saga.answer('b', ok());
+      saga.answer('a', ok());
+      expect(saga.step('c').lastError).toBe('HTTP 409: no stock');
+      expect(saga.step('b').lastError).toBe('HTTP 404');
+    });
+
+    it('skips a STUCK compensation as done, then compensates the steps it held back', () => {
+      const saga = new Saga(abc());
+      saga.start();
+      saga.answer('a', ok());
+      saga.answer('b', ok());
+      saga.answer('c', refused());
+      saga.answer('b', refused());
+      expect(saga.state.status).toBe('STUCK');
+      expect(saga.send({ type: 'skip', step: 'b', output: { x: 1 } })).toMatchObject({ rejected: 'invalid-state' });
+      expect(names(saga.send({ type: 'skip', step: 'b' }).commands)).toEqual(['a:compensation']);
+      expect(saga.state).toMatchObject({ status: 'COMPENSATING', stuckReason: null });
+      expect(saga.step('b').status).toBe('COMPENSATED');
+      saga.answer('a', ok());
+      expect(saga.state.status).toBe('COMPENSATED');
+    });
+
+    it('refuses to skip a step that is not STUCK, or one that does not exist', () => {
+      const saga = new Saga(abc());
+      saga.start();
+      const before = saga.state;
+      expect(saga.send({ type: 'skip', step: 'a' })).toMatchObject({ rejected: 'invalid-state', commands: [] });
+      expect(saga.send({ type: 'skip', step: 'zz' })).toMatchObject({ rejected: 'invalid-state' });
+      expect(saga.state).toBe(before);
+    });
+
     it('resolves a STUCK saga by hand', () => {
       const saga = new Saga(abc());
       saga.start();
@@ -456,6 +499,33 @@ describe(decideSaga.name, () => {
       expect(saga.state).toMatchObject({ status: 'STUCK', direction: 'forward' });
       expect(saga.statuses()).toEqual({ a: 'SUCCEEDED', b: 'SUCCEEDED', c: 'STUCK', d: 'PENDING' });
       expect(saga.calls.some((c) => c.phase === 'compensation')).toBe(false);
+    });
+
+    it('skips a STUCK step after the pivot with an output, which the next steps are sent', () => {
+      const saga = new Saga(planOf([{ name: 'a', pivot: true }, { name: 'b' }, { name: 'c', input: { got: '{{steps.b.output.id}}' } }]));
+      saga.start();
+      saga.answer('a', ok());
+      saga.answer('b', refused());
+      expect(saga.state.status).toBe('STUCK');
+      expect(names(saga.send({ type: 'skip', step: 'b', output: { id: 'by-hand' } }).commands)).toEqual(['c:action']);
+      expect(saga.step('b')).toMatchObject({ status: 'SUCCEEDED', output: { id: 'by-hand' } });
+      expect(saga.step('c').input).toEqual({ got: 'by-hand' });
+      saga.answer('c', ok());
+      expect(saga.state.status).toBe('COMPLETED');
+    });
+
+    it('retries with a new input: the stuck step and the steps after it are sent it, the others keep theirs', () => {
+      const saga = new Saga(planOf([{ name: 'a', pivot: true }, { name: 'b' }, { name: 'c' }]), { input: { total: 1 } });
+      saga.start();
+      saga.answer('a', ok());
+      saga.answer('b', misconfigured(400));
+      expect(saga.state.status).toBe('STUCK');
+      saga.send({ type: 'retry', input: { total: 2 } });
+      expect(saga.state.input).toEqual({ total: 2 });
+      expect(saga.step('a').input).toEqual({ total: 1 });
+      expect(saga.step('b')).toMatchObject({ status: 'RUNNING', input: { total: 2 } });
+      saga.answer('b', ok());
+      expect(saga.step('c').input).toEqual({ total: 2 });
     });
 
     it('retries forward from a STUCK step after the pivot and completes', () => {

@@ -2,7 +2,7 @@ import { SAGA_STATUS, STEP_STATUS, type Phase } from '@accord/contracts';
 import type { Plan } from '../definition/plan';
 import { MachineDraft, type Rejected } from '../machine/machine.draft';
 import type { Clock, Decision, MachineEvent } from '../machine/machine.types';
-import type { StepState } from '../machine/transaction.state';
+import type { Reason, StepState } from '../machine/transaction.state';
 import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
 import type { SagaState } from './saga.state';
 
@@ -14,6 +14,8 @@ import type { SagaState } from './saga.state';
 export function decideSaga(plan: Plan, state: SagaState, event: MachineEvent, clock: Clock): Decision<SagaState> {
   return new SagaDraft(plan, state, clock).decide(state, event);
 }
+
+const DEADLINE: Reason = { step: null, phase: null, message: 'deadline passed' };
 
 class SagaDraft extends MachineDraft<SagaState> {
   protected apply(event: MachineEvent): Rejected {
@@ -41,20 +43,26 @@ class SagaDraft extends MachineDraft<SagaState> {
           return ['invalid-state', 'the deadline no longer applies'];
         }
         if (this.clock.now < this.state.deadlineAt) return ['stale', 'the deadline has not passed'];
-        this.rollback('deadline passed');
+        this.rollback(DEADLINE);
         break;
       case 'abort':
         if (status === SAGA_STATUS.COMPENSATING) return null;
         if (status !== SAGA_STATUS.RUNNING) return ['invalid-state', `a ${status} saga cannot be aborted`];
         if (this.state.pivotPassed) return ['invalid-state', 'the saga has passed its pivot step'];
-        this.rollback(event.reason ?? 'aborted');
+        this.rollback({ step: null, phase: null, message: event.reason ?? 'aborted' });
         break;
-      case 'retry':
-      case 'resolve': {
-        const rejected = this.operatorAction(event.type, 'saga', () => this.resume());
-        if (rejected || event.type === 'resolve') return rejected;
+      case 'retry': {
+        const rejected = this.retryStuck('saga', event.input, 'action', () => this.resume());
+        if (rejected) return rejected;
         break;
       }
+      case 'skip': {
+        const rejected = this.skipStuck(event.step, event.output, 'action', { compensation: STEP_STATUS.COMPENSATED }, () => this.resumeDirection());
+        if (rejected) return rejected;
+        break;
+      }
+      case 'resolve':
+        return this.resolveStuck('saga');
       default:
         return this.unknownEvent(event);
     }
@@ -69,7 +77,9 @@ class SagaDraft extends MachineDraft<SagaState> {
       return ['stale', `the saga is ${this.state.status}`];
     }
     step.dueAt = null;
-    step.lastError = outcome.type === 'ok' ? null : (error ?? describeOutcome(outcome));
+    // A successful undo keeps the error that made it necessary.
+    if (outcome.type !== 'ok') step.lastError = error ?? describeOutcome(outcome);
+    else if (phase === 'action') step.lastError = null;
     if (step.status === STEP_STATUS.AWAITING) this.awaitedResult(step, outcome);
     else if (phase === 'action') this.actionResult(step, outcome);
     else this.closingResult(step, outcome, STEP_STATUS.COMPENSATED);
@@ -130,14 +140,16 @@ class SagaDraft extends MachineDraft<SagaState> {
       return;
     }
     step.status = STEP_STATUS.FAILED;
-    this.rollback(`step "${step.name}" failed`);
+    this.rollback({ step: step.name, phase: 'action', message: step.lastError ?? `step "${step.name}" failed` });
   }
 
   /** Everything whose action may have applied is compensated; the rest is
    * skipped. An action still owed is awaited, never overtaken (rule 6). */
-  private rollback(reason: string): void {
+  private rollback(cause: Reason): void {
     this.state.status = SAGA_STATUS.COMPENSATING;
     this.state.direction = 'backward';
+    this.rollbackBecause(cause);
+    const reason = cause.step === null ? cause.message : `step "${cause.step}" failed`;
     for (const step of this.state.steps) {
       const hasCompensation = this.planned.get(step.name)!.endpoints.compensation !== undefined;
       switch (step.status) {
@@ -164,25 +176,28 @@ class SagaDraft extends MachineDraft<SagaState> {
   }
 
   private resume(): void {
-    const forward = this.state.direction === 'forward';
-    this.state.status = forward ? SAGA_STATUS.RUNNING : SAGA_STATUS.COMPENSATING;
-    this.resumeStuck(forward ? STEP_STATUS.RUNNING : STEP_STATUS.COMPENSATING);
+    this.resumeDirection();
+    this.resumeStuck(this.state.direction === 'forward' ? STEP_STATUS.RUNNING : STEP_STATUS.COMPENSATING);
+  }
+
+  private resumeDirection(): void {
+    this.state.status = this.state.direction === 'forward' ? SAGA_STATUS.RUNNING : SAGA_STATUS.COMPENSATING;
   }
 
   /** Schedules what became ready and moves the saga to its next status. */
   private settle(): void {
-    if (this.state.status === SAGA_STATUS.RUNNING && this.deadlinePassed()) this.rollback('deadline passed');
+    if (this.state.status === SAGA_STATUS.RUNNING && this.deadlinePassed()) this.rollback(DEADLINE);
     if (this.state.status === SAGA_STATUS.RUNNING) {
       this.startReady(STEP_STATUS.RUNNING, 'action');
       if (this.state.steps.every((s) => s.status === STEP_STATUS.SUCCEEDED)) this.state.status = SAGA_STATUS.COMPLETED;
-      else if (this.nothingScheduled()) this.state.status = SAGA_STATUS.STUCK;
+      else if (this.nothingScheduled()) this.markStuck();
     } else if (this.state.status === SAGA_STATUS.COMPENSATING) {
       this.undoReady(STEP_STATUS.COMPENSATING, 'compensation');
       if (!this.state.steps.some((s) => s.status === STEP_STATUS.COMPENSATING || s.status === STEP_STATUS.AWAITING)) {
-        const stuck = this.state.steps.some((s) => s.status === STEP_STATUS.STUCK);
-        this.state.status = stuck ? SAGA_STATUS.STUCK : SAGA_STATUS.COMPENSATED;
+        if (this.state.steps.some((s) => s.status === STEP_STATUS.STUCK)) this.markStuck();
+        else this.state.status = SAGA_STATUS.COMPENSATED;
       } else if (this.nothingScheduled()) {
-        this.state.status = SAGA_STATUS.STUCK;
+        this.markStuck();
       }
     }
   }

@@ -82,6 +82,7 @@ class Simulator extends SimulatorBase<TccState> {
   constructor(plan: Plan) {
     super(plan, initialTccState('tx-p', { order: 1 }, plan.steps.map((s) => s.name), plan.timeoutMs), decideTcc, {
       inFlight: ['TRYING', 'CONFIRMING', 'CANCELLING'],
+      forwardPhase: 'try',
       stepInFlight: ['TRYING', 'CONFIRMING', 'CANCELLING'],
       stepNoun: 'branch',
       transactionNoun: 'transaction',
@@ -91,6 +92,10 @@ class Simulator extends SimulatorBase<TccState> {
   protected observe(event: MachineEvent, before: TccState, decision: Decision<TccState>): void {
     if (event.type === 'result' && event.phase === 'try' && event.outcome.type === 'ok') this.trySucceeded.add(event.step);
     if (event.type === 'result') this.checkResult(event, before, decision.state);
+    for (const s of decision.state.steps) {
+      const prev = before.steps.find((p) => p.name === s.name)!;
+      if (s.status === 'CANCELLED' && prev.status !== 'CANCELLED') this.cancelledAt.set(s.name, this.seq);
+    }
   }
 
   /** What one accepted answer must do to its branch, by the contract's response table. */
@@ -131,10 +136,6 @@ class Simulator extends SimulatorBase<TccState> {
       check(after.status === 'TRYING', 'left TRYING without a decision', after);
     }
 
-    for (const s of after.steps) {
-      const prev = before.steps.find((p) => p.name === s.name)!;
-      if (s.status === 'CANCELLED' && prev.status !== 'CANCELLED') this.cancelledAt.set(s.name, this.seq);
-    }
   }
 
   protected checkCommand(c: CallCommand, step: StepState, planned: PlannedStep, after: TccState): void {

@@ -459,6 +459,17 @@ describe(decideTcc.name, () => {
       expect(tcc.calls.some((c) => c.phase === 'cancel')).toBe(false);
     });
 
+    it('skips a STUCK confirm as confirmed, refusing an output for it, and finishes CONFIRMED', () => {
+      const tcc = confirming();
+      tcc.answer('a', ok());
+      tcc.answer('b', ok());
+      for (let i = 0; i < 3; i++) tcc.answer('c', unknown());
+      expect(tcc.state).toMatchObject({ status: 'STUCK', stuckReason: { step: 'c', phase: 'confirm' } });
+      expect(tcc.send({ type: 'skip', step: 'c', output: {} })).toMatchObject({ rejected: 'invalid-state' });
+      expect(tcc.send({ type: 'skip', step: 'c' }).commands).toEqual([]);
+      expect(tcc.state).toMatchObject({ status: 'CONFIRMED', stuckReason: null, rollbackReason: null });
+    });
+
     it('resumes a STUCK cancel in the cancel direction, then the held-back cancels', () => {
       const tcc = new Tcc(chain());
       tcc.start();

@@ -2,7 +2,7 @@ import { STEP_STATUS, TCC_STATUS, type Phase } from '@accord/contracts';
 import type { Plan } from '../definition/plan';
 import { MachineDraft, type Rejected } from '../machine/machine.draft';
 import type { Clock, Decision, MachineEvent } from '../machine/machine.types';
-import type { StepState } from '../machine/transaction.state';
+import type { Reason, StepState } from '../machine/transaction.state';
 import { describeOutcome, type Outcome } from '../outcome/outcome.classify';
 import type { TccState } from './tcc.state';
 
@@ -15,6 +15,8 @@ import type { TccState } from './tcc.state';
 export function decideTcc(plan: Plan, state: TccState, event: MachineEvent, clock: Clock): Decision<TccState> {
   return new TccDraft(plan, state, clock).decide(state, event);
 }
+
+const DEADLINE: Reason = { step: null, phase: null, message: 'deadline passed' };
 
 class TccDraft extends MachineDraft<TccState> {
   protected apply(event: MachineEvent): Rejected {
@@ -37,19 +39,26 @@ class TccDraft extends MachineDraft<TccState> {
       case 'deadline':
         if (status !== TCC_STATUS.TRYING || this.state.deadlineAt === null) return ['invalid-state', 'the deadline no longer applies'];
         if (this.clock.now < this.state.deadlineAt) return ['stale', 'the deadline has not passed'];
-        this.cancel('deadline passed');
+        this.cancel(DEADLINE);
         break;
       case 'abort':
         if (status === TCC_STATUS.CANCELLING) return null;
         if (status !== TCC_STATUS.TRYING) return ['invalid-state', `a ${status} TCC transaction cannot be aborted`];
-        this.cancel(event.reason ?? 'aborted');
+        this.cancel({ step: null, phase: null, message: event.reason ?? 'aborted' });
         break;
-      case 'retry':
-      case 'resolve': {
-        const rejected = this.operatorAction(event.type, 'transaction', () => this.resume());
-        if (rejected || event.type === 'resolve') return rejected;
+      case 'retry': {
+        const rejected = this.retryStuck('transaction', event.input, 'try', () => this.resume());
+        if (rejected) return rejected;
         break;
       }
+      case 'skip': {
+        const closed = { confirm: STEP_STATUS.CONFIRMED, cancel: STEP_STATUS.CANCELLED };
+        const rejected = this.skipStuck(event.step, event.output, 'try', closed, () => this.resumeDirection());
+        if (rejected) return rejected;
+        break;
+      }
+      case 'resolve':
+        return this.resolveStuck('transaction');
       default:
         return this.unknownEvent(event);
     }
@@ -65,7 +74,9 @@ class TccDraft extends MachineDraft<TccState> {
       return ['stale', `the transaction is ${status}`];
     }
     step.dueAt = null;
-    step.lastError = outcome.type === 'ok' ? null : (error ?? describeOutcome(outcome));
+    // A successful cancel keeps the error that made it necessary.
+    if (outcome.type !== 'ok') step.lastError = error ?? describeOutcome(outcome);
+    else if (phase === 'try') step.lastError = null;
     switch (phase) {
       case 'try':
         this.tryResult(step, outcome);
@@ -96,14 +107,16 @@ class TccDraft extends MachineDraft<TccState> {
         break;
     }
     step.status = STEP_STATUS.FAILED;
-    this.cancel(`branch "${step.name}" failed to try`);
+    this.cancel({ step: step.name, phase: 'try', message: step.lastError ?? `branch "${step.name}" failed to try` });
   }
 
   /** The cancel decision: every branch whose try was sent gets a cancel (the
    * participant's barrier turns one for a try that never arrived into a null
    * cancel); branches never tried are skipped. */
-  private cancel(reason: string): void {
+  private cancel(cause: Reason): void {
     this.commitTo('backward', TCC_STATUS.CANCELLING);
+    this.rollbackBecause(cause);
+    const reason = cause.step === null ? cause.message : `branch "${cause.step}" failed to try`;
     for (const step of this.state.steps) {
       switch (step.status) {
         case STEP_STATUS.PENDING:
@@ -148,13 +161,16 @@ class TccDraft extends MachineDraft<TccState> {
   }
 
   private resume(): void {
-    const confirming = this.state.direction === 'forward';
-    this.state.status = confirming ? TCC_STATUS.CONFIRMING : TCC_STATUS.CANCELLING;
-    this.resumeStuck(confirming ? STEP_STATUS.CONFIRMING : STEP_STATUS.CANCELLING);
+    this.resumeDirection();
+    this.resumeStuck(this.state.direction === 'forward' ? STEP_STATUS.CONFIRMING : STEP_STATUS.CANCELLING);
+  }
+
+  private resumeDirection(): void {
+    this.state.status = this.state.direction === 'forward' ? TCC_STATUS.CONFIRMING : TCC_STATUS.CANCELLING;
   }
 
   private settle(): void {
-    if (this.state.status === TCC_STATUS.TRYING && this.deadlinePassed()) this.cancel('deadline passed');
+    if (this.state.status === TCC_STATUS.TRYING && this.deadlinePassed()) this.cancel(DEADLINE);
     switch (this.state.status) {
       case TCC_STATUS.TRYING:
         this.startReady(STEP_STATUS.TRYING, 'try');
@@ -166,15 +182,15 @@ class TccDraft extends MachineDraft<TccState> {
       case TCC_STATUS.CONFIRMING:
         this.startConfirms();
         if (this.state.steps.every((s) => s.status === STEP_STATUS.CONFIRMED)) this.state.status = TCC_STATUS.CONFIRMED;
-        else if (this.nothingScheduled()) this.state.status = TCC_STATUS.STUCK;
+        else if (this.nothingScheduled()) this.markStuck();
         return;
       case TCC_STATUS.CANCELLING:
         this.undoReady(STEP_STATUS.CANCELLING, 'cancel');
         if (!this.state.steps.some((s) => s.status === STEP_STATUS.CANCELLING)) {
-          const stuck = this.state.steps.some((s) => s.status === STEP_STATUS.STUCK);
-          this.state.status = stuck ? TCC_STATUS.STUCK : TCC_STATUS.CANCELLED;
+          if (this.state.steps.some((s) => s.status === STEP_STATUS.STUCK)) this.markStuck();
+          else this.state.status = TCC_STATUS.CANCELLED;
         } else if (this.nothingScheduled()) {
-          this.state.status = TCC_STATUS.STUCK;
+          this.markStuck();
         }
         return;
       default:

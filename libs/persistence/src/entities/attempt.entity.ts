@@ -18,5 +18,7 @@ export class AttemptEntity {
   @Column('jsonb', { nullable: true }) request!: unknown;
   /** False when the result arrived stale and did not move the state machine. */
   @Column('boolean') applied!: boolean;
+  /** This call used up its step's retry budget. */
+  @Column('boolean', { name: 'budget_exhausted', default: false }) budgetExhausted!: boolean;
   @Column('text') worker!: string;
 }

@@ -25,4 +25,8 @@ export class TransactionEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
+  /** Why it rolled back or cancelled: `{step, phase, message}`. */
+  @Column('jsonb', { name: 'rollback_reason', nullable: true }) rollbackReason!: unknown;
+  /** Why it is (or was, when resolved) STUCK: `{step, phase, message}`. */
+  @Column('jsonb', { name: 'stuck_reason', nullable: true }) stuckReason!: unknown;
 }

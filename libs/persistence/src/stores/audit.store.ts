@@ -17,11 +17,13 @@ export class AuditStore {
     ]);
   }
 
-  async list(limit: number, beforeId?: string): Promise<Record<string, unknown>[]> {
+  /** Newest first; `target`: one transaction's (or API key's) entries only. */
+  async list(limit: number, beforeId?: string, target?: string): Promise<Record<string, unknown>[]> {
     return this.db.query(
-      `SELECT id, actor, action, target, note, details, at FROM audit WHERE ($1::bigint IS NULL OR id < $1)
+      `SELECT id, actor, action, target, note, details, at FROM audit
+       WHERE ($1::bigint IS NULL OR id < $1) AND ($3::text IS NULL OR target = $3)
        ORDER BY id DESC LIMIT $2`,
-      [beforeId ?? null, limit],
+      [beforeId ?? null, limit, target ?? null],
     );
   }
 }

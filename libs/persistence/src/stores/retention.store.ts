@@ -18,6 +18,7 @@ export class RetentionStore {
        s AS (DELETE FROM steps WHERE transaction_id IN (SELECT id FROM doomed)),
        a AS (DELETE FROM attempts WHERE transaction_id IN (SELECT id FROM doomed)),
        k AS (DELETE FROM idempotency_keys WHERE transaction_id IN (SELECT id FROM doomed)),
+       o AS (DELETE FROM outbox WHERE transaction_id IN (SELECT id FROM doomed)),
        t AS (DELETE FROM transactions WHERE id IN (SELECT id FROM doomed) RETURNING 1)
        SELECT count(*)::int AS n FROM t`,
       [olderThanDays, batchSize],

@@ -1,5 +1,5 @@
 import type { Phase, Spec, TransactionType } from '@accord/contracts';
-import type { StepState, TransactionState } from '@accord/core';
+import type { Reason, StepState, TransactionState } from '@accord/core';
 import type { AuditEntry } from './audit.store';
 
 export interface StepRecord extends StepState {
@@ -21,6 +21,8 @@ export interface TransactionRecord {
   pivotPassed: boolean;
   input: unknown;
   deadlineAt: number | null;
+  rollbackReason: Reason | null;
+  stuckReason: Reason | null;
   version: number;
   traceparent: string | null;
   createdAt: string;
@@ -37,6 +39,8 @@ export function toTransactionState(record: TransactionRecord): TransactionState 
     pivotPassed: record.pivotPassed,
     deadlineAt: record.deadlineAt,
     input: record.input,
+    rollbackReason: record.rollbackReason,
+    stuckReason: record.stuckReason,
     steps: record.steps.map((s) => ({
       name: s.name,
       status: s.status,
@@ -66,6 +70,8 @@ export interface AttemptRecord {
   error: string | null;
   request: unknown;
   applied: boolean;
+  /** This call used up its step's retry budget. */
+  budgetExhausted: boolean;
   worker: string;
 }
 
@@ -102,6 +108,8 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
     pivotPassed: row.pivot_passed as boolean,
     input: row.input,
     deadlineAt: ms(row.deadline_at as string | null),
+    rollbackReason: (row.rollback_reason as Reason | null) ?? null,
+    stuckReason: (row.stuck_reason as Reason | null) ?? null,
     version: row.version as number,
     traceparent: row.traceparent as string | null,
     createdAt: iso(row.created_at as string)!,
@@ -149,10 +157,22 @@ export interface Transition {
   finished: boolean;
   /** Wakes `?waitMs=` waiters on every replica (delivered at commit). */
   notify: boolean;
+  rollbackReason: Reason | null;
+  stuckReason: Reason | null;
+  /** An operator's retry replaced the transaction's input; null otherwise. */
+  newInput: { value: unknown } | null;
   steps: StepWrite[];
   attempt: AttemptRecord | null;
   /** An operator action, written in the same statement as its effect. */
   audit: AuditEntry | null;
+  /** Announcements to deliver at least once (OutboxStore), written with it. */
+  outbox: OutboxEntry[];
+}
+
+/** A row of the outbox: what to announce, under which topic. */
+export interface OutboxEntry {
+  topic: string;
+  payload: unknown;
 }
 
 /** A claimed call: its fencing token, and its transaction as of the claim

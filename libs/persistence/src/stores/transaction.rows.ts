@@ -1,4 +1,5 @@
 import type { NewTransaction, StepWrite, Transition, TransactionRecord } from './transaction.record';
+import type { TransitionRow } from './transition.sql';
 
 /** Rows to and from the transition statements. */
 
@@ -17,6 +18,8 @@ export function insertedRecord(tx: NewTransaction, createdAt: Date | string): Tr
     pivotPassed: false,
     input: tx.input ?? null,
     deadlineAt: tx.deadlineAt,
+    rollbackReason: null,
+    stuckReason: null,
     version: 0,
     traceparent: tx.traceparent,
     createdAt: at,
@@ -50,15 +53,17 @@ export function stepJson(s: StepWrite): Record<string, unknown> {
 }
 
 /** One transition as a request row of the commit statement (TRANSITION_FIELDS). */
-export function transitionRequest(t: Transition): Record<string, unknown> {
+export function transitionRequest(t: Transition): TransitionRow {
   const a = t.attempt;
   return {
     id: t.id, expected: t.expectedVersion, status: t.status, direction: t.direction, pivot_passed: t.pivotPassed,
-    finished: t.finished, steps: t.steps.map(stepJson), a_step: a?.step ?? null, a_claim: a?.claim ?? null,
+    finished: t.finished, rollback_reason: t.rollbackReason, stuck_reason: t.stuckReason,
+    input_changed: t.newInput !== null, new_input: t.newInput?.value ?? null,
+    steps: t.steps.map(stepJson), a_step: a?.step ?? null, a_claim: a?.claim ?? null,
     a_phase: a?.phase ?? null, a_attempt: a?.attempt ?? null, a_started_at: a ? iso(a.startedAt) : null,
     a_latency_ms: a?.latencyMs ?? null, a_outcome: a?.outcome ?? null, a_status_code: a?.statusCode ?? null,
     a_error: a?.error ?? null, a_request: a ? (a.request ?? null) : null, a_applied: a?.applied ?? null,
-    a_worker: a?.worker ?? null,
+    a_budget_exhausted: a?.budgetExhausted ?? null, a_worker: a?.worker ?? null,
   };
 }
 

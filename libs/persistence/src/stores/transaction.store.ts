@@ -100,7 +100,7 @@ export class TransactionStore {
    * loaded and, when it carries an attempt, the attempt's claim is still the
    * step's current one. False means a lost race: reload and decide again. */
   async commit(t: Transition): Promise<boolean> {
-    return t.notify || t.audit ? this.commitSingle(t) : this.commits.submit(t);
+    return t.notify || t.audit || t.outbox.length > 0 ? this.commitSingle(t) : this.commits.submit(t);
   }
 
   /** Ends this claim's lease now, so the call is owed again at once (the
@@ -116,16 +116,17 @@ export class TransactionStore {
   async logAttempt(a: AttemptRecord): Promise<void> {
     await this.db.query(
       `INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code,
-         error, request, applied, worker)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
+         error, request, applied, budget_exhausted, worker)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)`,
       [a.transactionId, a.step, a.phase, a.attempt, a.claim, iso(a.startedAt), a.latencyMs, a.outcome, a.statusCode,
-        a.error, JSON.stringify(a.request ?? null), a.applied, a.worker],
+        a.error, JSON.stringify(a.request ?? null), a.applied, a.budgetExhausted, a.worker],
     );
   }
 
   async attempts(id: string): Promise<Record<string, unknown>[]> {
     return this.db.query(
-      `SELECT id, step, phase, attempt, started_at, latency_ms, outcome, status_code, error, request, applied, worker
+      `SELECT id, step, phase, attempt, started_at, latency_ms, outcome, status_code, error, request, applied,
+         budget_exhausted, worker
        FROM attempts WHERE transaction_id = $1 ORDER BY id`,
       [id],
     );
@@ -164,6 +165,7 @@ export class TransactionStore {
         ...transitionValues(t),
         JSON.stringify(t.audit ? [{ ...t.audit, details: t.audit.details ?? null }] : []),
         t.notify,
+        JSON.stringify(t.outbox),
       ]);
       committed = rows.length === 0 ? null : mapTransactionRow(rows[0]);
     } finally {
@@ -182,8 +184,7 @@ function claimOf(row: Record<string, unknown>): Claim {
  * jsonb fields as their text. */
 function transitionValues(t: Transition): unknown[] {
   const request = transitionRequest(t);
-  return TRANSITION_FIELDS.map((field) => {
-    const [name, type] = field.split(' ');
-    return type === 'jsonb' ? JSON.stringify(request[name]) : request[name];
-  });
+  return (Object.keys(TRANSITION_FIELDS) as (keyof typeof TRANSITION_FIELDS)[]).map((name) =>
+    TRANSITION_FIELDS[name] === 'jsonb' ? JSON.stringify(request[name]) : request[name],
+  );
 }

@@ -17,7 +17,8 @@ export const TX_NOTIFY_CHANNEL = 'accord_tx';
  * statements are prepared, and a prepared statement whose result columns
  * change (a migration adding a column under a running replica) fails. */
 export const TX_COLUMN_NAMES = ['id', 'namespace', 'definition_name', 'definition_version', 'spec', 'type', 'status',
-  'direction', 'pivot_passed', 'input', 'deadline_at', 'version', 'traceparent', 'created_at', 'updated_at', 'finished_at'];
+  'direction', 'pivot_passed', 'input', 'deadline_at', 'rollback_reason', 'stuck_reason', 'version', 'traceparent',
+  'created_at', 'updated_at', 'finished_at'];
 const TX_COLUMNS = TX_COLUMN_NAMES.map((c) => `t.${c}`).join(', ');
 
 const STEP_COLUMN_NAMES = ['transaction_id', 'name', 'idx', 'status', 'phase', 'attempt', 'attempt_base', 'due_at',
@@ -80,20 +81,33 @@ const updateSteps = (returning: string) => `
   FROM t, jsonb_to_recordset(t.steps) AS ${STEP_RECORD}
   WHERE steps.transaction_id = t.id AND steps.name = x.name RETURNING ${returning}`;
 
-/** The columns of a transition request, in the order of TRANSITION_PARAMS. */
-export const TRANSITION_FIELDS = ['id uuid', 'expected int', 'status text', 'direction text', 'pivot_passed boolean',
-  'finished boolean', 'steps jsonb', 'a_step text', 'a_claim int', 'a_phase text', 'a_attempt int',
-  'a_started_at timestamptz', 'a_latency_ms int', 'a_outcome text', 'a_status_code int', 'a_error text',
-  'a_request jsonb', 'a_applied boolean', 'a_worker text'];
+/** The columns of a transition request and their Postgres types, in
+ * parameter order. `a_*`: the attempt it logs (all null without one);
+ * `new_input` applies only when `input_changed` (an operator's retry with a
+ * new input), so other transitions do not rewrite the input. */
+export const TRANSITION_FIELDS = {
+  id: 'uuid', expected: 'int', status: 'text', direction: 'text', pivot_passed: 'boolean', finished: 'boolean',
+  rollback_reason: 'jsonb', stuck_reason: 'jsonb', input_changed: 'boolean', new_input: 'jsonb', steps: 'jsonb',
+  a_step: 'text', a_claim: 'int', a_phase: 'text', a_attempt: 'int', a_started_at: 'timestamptz', a_latency_ms: 'int',
+  a_outcome: 'text', a_status_code: 'int', a_error: 'text', a_request: 'jsonb', a_applied: 'boolean',
+  a_budget_exhausted: 'boolean', a_worker: 'text',
+} as const;
 
-/** One transition in plain parameters $1..$19. */
-const TRANSITION_PARAMS = `SELECT 0 AS i, ${TRANSITION_FIELDS.map((f, k) => {
-  const [name, type] = f.split(' ');
-  return `$${k + 1}::${type} AS ${name}`;
-}).join(', ')}`;
+/** A transition request row: one value per field. */
+export type TransitionRow = Record<keyof typeof TRANSITION_FIELDS, unknown>;
+
+const FIELDS = Object.entries(TRANSITION_FIELDS);
+
+/** One transition in plain parameters $1..$FIELDS.length. */
+const TRANSITION_PARAMS = `SELECT 0 AS i, ${FIELDS.map(([name, type], k) => `$${k + 1}::${type} AS ${name}`).join(', ')}`;
 
 /** Transitions as a JSON array ($1) of its length $2. */
-const TRANSITION_JSON = `SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, ${TRANSITION_FIELDS.join(', ')}) LIMIT $2`;
+const TRANSITION_JSON = `SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, ${FIELDS.map(([name, type]) => `${name} ${type}`).join(', ')}) LIMIT $2`;
+
+/** The parameters after the transition's own in COMMIT_ONE_WITH_EXTRAS_SQL. */
+const AUDIT_PARAM = `$${FIELDS.length + 1}`;
+const NOTIFY_PARAM = `$${FIELDS.length + 2}`;
+const OUTBOX_PARAM = `$${FIELDS.length + 3}`;
 
 /**
  * Transitions, each with the attempt it logs, if any. One applies only if
@@ -102,9 +116,10 @@ const TRANSITION_JSON = `SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int,
  * applied one.
  *
  * `extras` (one transition in parameters): it may carry an operator's audit
- * entry ($20, a JSON array) and settle its transaction ($21: NOTIFY the
- * waiters on every replica), and answers the transaction as committed, in
- * LOAD_SQL's shape.
+ * entry (AUDIT_PARAM, a JSON array), settle its transaction (NOTIFY_PARAM:
+ * NOTIFY the waiters on every replica) and write outbox rows (OUTBOX_PARAM,
+ * a JSON array of {topic, payload}), and answers the transaction as
+ * committed, in LOAD_SQL's shape.
  */
 function commitSql(requests: string, extras: boolean): string {
   const others = TX_COLUMN_NAMES.filter((c) => c !== 'id').map((c) => `tx.${c}`);
@@ -112,26 +127,31 @@ function commitSql(requests: string, extras: boolean): string {
     r AS (${requests}),
     t AS (
       UPDATE transactions tx SET status = r.status, direction = r.direction, pivot_passed = r.pivot_passed,
+        rollback_reason = r.rollback_reason, stuck_reason = r.stuck_reason,
+        input = CASE WHEN r.input_changed THEN r.new_input ELSE tx.input END,
         version = tx.version + 1, updated_at = now(), finished_at = CASE WHEN r.finished THEN now() ELSE NULL END
       FROM r
       WHERE tx.id = r.id AND tx.version = r.expected
         AND (r.a_step IS NULL OR EXISTS (SELECT 1 FROM steps o WHERE o.transaction_id = r.id AND o.name = r.a_step AND o.claim = r.a_claim))
       RETURNING tx.id, ${extras ? `${others.join(', ')}, ` : ''}r.i, r.steps, r.a_step, r.a_claim, r.a_phase, r.a_attempt,
-        r.a_started_at, r.a_latency_ms, r.a_outcome, r.a_status_code, r.a_error, r.a_request, r.a_applied, r.a_worker),
+        r.a_started_at, r.a_latency_ms, r.a_outcome, r.a_status_code, r.a_error, r.a_request, r.a_applied,
+        r.a_budget_exhausted, r.a_worker),
     s AS (${updateSteps(extras ? 'steps.*' : '1')}),
     a AS (
       INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code, error,
-        request, applied, worker)
+        request, applied, budget_exhausted, worker)
       SELECT t.id, t.a_step, t.a_phase, t.a_attempt, t.a_claim, t.a_started_at, t.a_latency_ms, t.a_outcome, t.a_status_code,
-        t.a_error, t.a_request, t.a_applied, t.a_worker
+        t.a_error, t.a_request, t.a_applied, t.a_budget_exhausted, t.a_worker
       FROM t WHERE t.a_step IS NOT NULL)`;
   if (!extras) return `WITH ${ctes} SELECT i FROM t`;
   return `WITH ${ctes},
     au AS (INSERT INTO audit (actor, action, target, note, details)
       SELECT e.actor, e.action, e.target, e.note, e.details
-      FROM t, jsonb_to_recordset($20::jsonb) AS e(actor text, action text, target text, note text, details jsonb))
+      FROM t, jsonb_to_recordset(${AUDIT_PARAM}::jsonb) AS e(actor text, action text, target text, note text, details jsonb)),
+    ob AS (INSERT INTO outbox (topic, transaction_id, payload)
+      SELECT e.topic, t.id, e.payload FROM t, jsonb_to_recordset(${OUTBOX_PARAM}::jsonb) AS e(topic text, payload jsonb))
     SELECT t.i, ${TX_COLUMNS},
-      CASE WHEN $21::boolean THEN pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) END AS notified,
+      CASE WHEN ${NOTIFY_PARAM}::boolean THEN pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) END AS notified,
       ${stepsJson('s', 't.id')} AS steps
     FROM t`;
 }
