@@ -2,7 +2,8 @@
  * What the web console reads and does through the public API: the list's
  * filters (definition, creation time, id prefix, idempotency key) and the
  * counts by status, every version of a definition, each step's
- * dependencies. Bad filters are a 400 naming the parameter.
+ * dependencies, and an abort's note. Bad filters are a 400 naming the
+ * parameter.
  */
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
@@ -168,6 +169,25 @@ describe('the API behind the console', () => {
       for (const query of ['limit=0', 'limit=501', 'before=zero', 'before=0', 'page=2']) {
         expect((await api.get(`/v1/definitions/shop/versions?${query}`)).status).toBe(400);
       }
+    });
+  });
+
+  describe('POST /v1/transactions/{id}/abort', () => {
+    it('keeps the note in the audit log, with who aborted', async () => {
+      await script(participant.url, { '/slow/reserve': { responses: [{ status: 200, delayMs: 1500 }] } });
+      expect((await api.post('/v1/definitions', saga('slow'))).status).toBe(201);
+      const running = (await api.post('/v1/transactions', { definition: 'slow', input: { sku: 'x' } })).body;
+      for (const body of [{ note: '' }, { note: 7 }, { note: 'x'.repeat(4097) }, { note: 'ok', reason: 'extra' }]) {
+        const refused = await api.post(`/v1/transactions/${running.id}/abort`, body);
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.code).toBe('VALIDATION_FAILED');
+      }
+      expect((await api.get(`/v1/transactions/${running.id}`)).body.status).toBe('RUNNING');
+      const aborted = await api.post(`/v1/transactions/${running.id}/abort`, { note: 'customer cancelled, OPS-3' });
+      expect(aborted.status).toBe(202);
+      expect((await api.settle(running.id)).status).toBe('COMPENSATED');
+      const audit = (await api.get(`/v1/admin/audit?transactionId=${running.id}`)).body.items;
+      expect(audit).toEqual([expect.objectContaining({ actor: 'admin-token', action: 'abort', note: 'customer cancelled, OPS-3' })]);
     });
   });
 

@@ -72,6 +72,9 @@ export const WaitQuerySchema = z.object({ waitMs: z.coerce.number().int().min(0)
 
 export const ResolveBodySchema = z.object({ note: z.string().min(1).max(4096) }).strict();
 
+/** An abort may say why; the audit log keeps it. */
+export const AbortBodySchema = z.object({ note: z.string().min(1).max(4096).optional() }).strict();
+
 /** `input`, when present (even null), replaces the transaction's input. */
 export const RetryBodySchema = z.object({ note: z.string().max(4096).optional(), input: z.unknown().optional() }).strict();
 

@@ -15,8 +15,12 @@ export interface OperatorAction {
 export class TransactionEvents {
   constructor(private readonly runner: TransitionRunner) {}
 
-  abort(id: string, actor: string): Promise<void> {
-    return this.apply(id, { type: 'abort', reason: `aborted by ${actor}` }, { actor, action: 'abort', target: id, note: null });
+  abort(id: string, action: OperatorAction): Promise<void> {
+    return this.apply(
+      id,
+      { type: 'abort', reason: `aborted by ${action.actor}` },
+      { actor: action.actor, action: 'abort', target: id, note: action.note ?? null },
+    );
   }
 
   /** `input`: when given, replaces the transaction's input from then on. */

@@ -12,7 +12,7 @@ import { RequireScope, type Principal } from '../auth/scopes';
 import { presentAttempt } from '../presenters/log.presenter';
 import { presentSummary, TransactionViews } from '../presenters/transaction.presenter';
 import {
-  CountsQuerySchema, decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
+  AbortBodySchema, CountsQuerySchema, decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
 } from '../request.schemas';
 
 /** Transactions are started in this namespace (the API has one). */
@@ -109,10 +109,12 @@ export class TransactionsController {
   @Post(':id/abort')
   @HttpCode(202)
   @RequireScope('transactions:write')
-  @ApiOperation({ summary: 'Roll back a transaction that has not passed its commit point (409 if it has)' })
-  async abort(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @ApiOperation({ summary: 'Roll back a transaction that has not passed its commit point (409 if it has); the note goes into the audit log' })
+  @ApiBody({ required: false, schema: z.toJSONSchema(AbortBodySchema, { io: 'input' }) as object })
+  async abort(@Param('id') id: string, @Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
+    const body = parse(AbortBodySchema, raw, 'abort request');
     if (!UUID.test(id)) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
-    await this.events.abort(id, principal.actor);
+    await this.events.abort(id, { actor: principal.actor, note: body.note });
     return this.views.present(await this.find(id));
   }
 
