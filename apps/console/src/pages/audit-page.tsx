@@ -2,8 +2,9 @@ import type { AuditEntry } from '@accord/contracts';
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { accord } from '../api/accord';
+import { AuditChange } from '../components/audit-change';
 import { ErrorNotice } from '../components/error-notice';
-import { formatTime } from '../format';
+import { formatTime, shortId } from '../format';
 import { paths } from '../paths';
 import { useLoad } from '../use-load';
 
@@ -62,7 +63,7 @@ export function AuditPage() {
               <th scope="col">Action</th>
               <th scope="col">Transaction</th>
               <th scope="col">Note</th>
-              <th scope="col">Before → after</th>
+              <th scope="col">Change</th>
             </tr>
           </thead>
           <tbody>
@@ -71,9 +72,19 @@ export function AuditPage() {
                 <td data-label="When">{formatTime(e.at)}</td>
                 <td data-label="Who">{e.actor}</td>
                 <td data-label="Action">{e.action}</td>
-                <td data-label="Transaction">{e.target ? <a href={paths.transaction(e.target)} class="mono">{e.target.slice(0, 8)}</a> : '—'}</td>
+                <td data-label="Transaction">
+                  {e.transactionId ? (
+                    <a href={paths.transaction(e.transactionId)} class="mono" title={e.transactionId}>
+                      {shortId(e.transactionId)}
+                    </a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td data-label="Note">{e.note ?? '—'}</td>
-                <td data-label="Before → after">{e.details ? <code>{JSON.stringify(e.details)}</code> : '—'}</td>
+                <td data-label="Change">
+                  <AuditChange entry={e} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,7 @@
-import { isSettled, type TransactionView } from '@accord/contracts';
+import { isSettled, type ReasonView, type TransactionView } from '@accord/contracts';
 import { useEffect, useState } from 'preact/hooks';
 import { accord } from '../api/accord';
+import { AuditChange } from '../components/audit-change';
 import { ErrorNotice } from '../components/error-notice';
 import { JsonView } from '../components/json-view';
 import { OperatorActions } from '../components/operator-actions';
@@ -82,6 +83,8 @@ export function TransactionPage({ id }: { id: string }) {
           <dd>{formatTime(view.deadlineAt)}</dd>
         </dl>
       </header>
+      <Reason title="Why it is stuck" reason={view.stuckReason} tone="stuck" />
+      <Reason title={view.type === 'tcc' ? 'Why it cancelled' : 'Why it rolled back'} reason={view.rollbackReason} tone="rollback" />
       <ErrorNotice error={tx.error} />
       {lastAction && (
         <p class="notice notice-ok" role="status">
@@ -165,6 +168,7 @@ export function TransactionPage({ id }: { id: string }) {
                 <span class="attempt-result">
                   <span class={`outcome outcome-${a.outcome}`}>{a.outcome}</span> {a.statusCode === null ? 'no answer' : `HTTP ${a.statusCode}`} ·{' '}
                   {formatMs(a.latencyMs)}
+                  {a.budgetExhausted && ' · retry budget used up'}
                   {!a.applied && ' · superseded, not applied'}
                 </span>
                 {a.error && <span class="attempt-error error-text">{a.error}</span>}
@@ -184,7 +188,7 @@ export function TransactionPage({ id }: { id: string }) {
           <ul class="history">
             {history.data?.map((entry) => (
               <li key={entry.id}>
-                {formatTime(entry.at)} — <strong>{entry.actor}</strong> {entry.action}
+                {formatTime(entry.at)} — <strong>{entry.actor}</strong> {entry.action} (<AuditChange entry={entry} />)
                 {entry.note && `: “${entry.note}”`}
               </li>
             ))}
@@ -195,5 +199,24 @@ export function TransactionPage({ id }: { id: string }) {
         </p>
       </section>
     </article>
+  );
+}
+
+/** Why the transaction stopped or went back, naming the step whose answer did it. */
+function Reason({ title, reason, tone }: { title: string; reason: ReasonView | null; tone: 'stuck' | 'rollback' }) {
+  if (!reason) return null;
+  return (
+    <section class={`reason reason-${tone}`} aria-label={title}>
+      <h2>{title}</h2>
+      <p>
+        {reason.step ? (
+          <>
+            <a href={`#step-${encodeURIComponent(reason.step)}`}>{reason.step}</a>
+            {reason.phase && ` (${reason.phase})`}:{' '}
+          </>
+        ) : null}
+        <span class="reason-message">{reason.message}</span>
+      </p>
+    </section>
   );
 }
