@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { artifact, collectErrors, launchChromium, newContext } from '../support/chromium';
-import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { calls, script, startParticipant, type ParticipantProcess } from '../support/participant-process';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
@@ -109,7 +109,7 @@ describe('the web console', () => {
     const timeline = page.getByRole('list', { name: 'Attempt log' });
     await timeline.getByRole('listitem').nth(4).waitFor(); // reserve, notify, charge, release ×2
     expect(await timeline.getByRole('listitem').filter({ hasText: 'release' }).count()).toBe(0); // steps are named, not paths
-    expect(await timeline.getByRole('listitem').filter({ hasText: /reserve compensation #2/ }).textContent()).toContain('HTTP 500');
+    expect(await timeline.getByRole('listitem').filter({ hasText: /reserve compensation #2/ }).textContent()).toMatch(/HTTP 500.*retry budget used up/);
     expect(await timeline.getByRole('listitem').filter({ hasText: /charge action #1/ }).textContent()).toContain('HTTP 409');
     expect(await page.getByRole('group', { name: 'Transaction input' }).textContent()).toContain('"order": "o-42"');
     await page.screenshot({ path: artifact('console-transaction-stuck.png'), fullPage: true });
@@ -129,13 +129,17 @@ describe('the web console', () => {
     await page.screenshot({ path: artifact('console-transaction-done.png'), fullPage: true });
 
     const audit = await api.get('/v1/admin/audit');
-    expect(audit.body.items[0]).toMatchObject({ actor: 'night-operator', action: 'retry', note: 'inventory database writable again, OPS-7' });
+    expect(audit.body.items[0]).toMatchObject({
+      actor: 'night-operator', action: 'retry', transactionId: stuckId, note: 'inventory database writable again, OPS-7', before: { status: 'STUCK' },
+    });
+    await page.getByRole('region', { name: 'Operator history' }).getByText(/night-operator retry \(STUCK → COMPENSATING\)/).waitFor();
 
     // The audit log names the operator and keeps the note.
     await nav.getByRole('link', { name: 'Audit log' }).click();
     const entry = page.getByRole('row').filter({ hasText: 'inventory database writable again, OPS-7' });
     await entry.waitFor();
-    expect(await entry.textContent()).toContain('night-operator');
+    expect(await entry.textContent()).toMatch(/night-operator.*retry.*STUCK → COMPENSATING/);
+    await entry.getByRole('link', { name: stuckId.slice(0, 8) }).waitFor();
 
     // The definition, drawn from its versions.
     await nav.getByRole('link', { name: 'Definitions' }).click();
@@ -149,6 +153,66 @@ describe('the web console', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it('skips a stuck step with an output, and retries another with a new input, from the page', async () => {
+    // After the pivot (charge) a refused shipment parks the saga as STUCK.
+    const pay = {
+      name: 'pay',
+      type: 'saga',
+      retry: { maxAttempts: 1 },
+      steps: [
+        { name: 'charge', pivot: true, action: { url: `${participant.url}/pay/charge` } },
+        { name: 'ship', input: { address: '{{input.address}}' }, action: { url: `${participant.url}/pay/ship` } },
+        { name: 'notify', input: { tracking: '{{steps.ship.output.tracking}}' }, action: { url: `${participant.url}/pay/notify` } },
+      ],
+    };
+    await script(participant.url, { '/pay/ship': { default: { status: 422, body: { error: 'no such address' } } } });
+    expect((await api.post('/v1/definitions', pay)).status).toBe(201);
+    const stuckAt = async () => {
+      const res = await api.post(`/v1/transactions?waitMs=${SETTLE_MS}`, { definition: 'pay', input: { address: 'nowhere' } });
+      expect(res.body).toMatchObject({ status: 'STUCK', stuckReason: { step: 'ship' } });
+      return res.body.id as string;
+    };
+    const [skipped, retried] = [await stuckAt(), await stuckAt()];
+
+    const context = await newContext(browser, DESKTOP);
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await signIn(page);
+
+    // Shipped by hand: skip the call, with the output the next step needs.
+    await page.goto(`${coordinator.url}/console/transactions/${skipped}`);
+    await page.getByRole('region', { name: 'Why it is stuck' }).filter({ hasText: 'ship (action)' }).waitFor();
+    await page.getByRole('button', { name: 'Skip a step' }).click();
+    const skip = page.getByRole('dialog', { name: 'Skip a step' });
+    expect(await skip.getByLabel('Step').inputValue()).toBe('ship');
+    await skip.getByLabel('Output (JSON)').fill('{"tracking": "T-1"}');
+    await skip.getByLabel('Note').fill('shipped by hand from the warehouse, OPS-9');
+    await skip.getByRole('button', { name: 'Skip step' }).click();
+    await page.getByRole('heading', { level: 1, name: /COMPLETED/ }).waitFor({ timeout: SETTLE_MS });
+    expect((await calls(participant.url, '/pay/notify')).map((c: any) => c.body.input)).toEqual([{ tracking: 'T-1' }]);
+
+    // A bad address: the participant is fine, the input was wrong. Retry with a corrected one.
+    await script(participant.url, { '/pay/ship': { default: { status: 200, body: { tracking: 'T-2' } } } });
+    await page.goto(`${coordinator.url}/console/transactions/${retried}`);
+    await page.getByRole('button', { name: 'Retry with new input' }).click();
+    const retry = page.getByRole('dialog', { name: 'Retry with new input' });
+    const input = retry.getByLabel('New input (JSON object)');
+    expect(JSON.parse(await input.inputValue())).toEqual({ address: 'nowhere' });
+    await input.fill('["not", "an object"]');
+    await retry.getByLabel('Note').fill('address corrected with the customer, OPS-10');
+    await retry.getByRole('button', { name: 'Retry with this input' }).click();
+    await retry.getByRole('alert').filter({ hasText: 'must be a JSON object' }).waitFor();
+    await input.fill('{"address": "1 Main St"}');
+    await retry.getByRole('button', { name: 'Retry with this input' }).click();
+    await page.getByRole('heading', { level: 1, name: /COMPLETED/ }).waitFor({ timeout: SETTLE_MS });
+    expect((await calls(participant.url, '/pay/ship')).at(-1)!.body).toMatchObject({ input: { address: '1 Main St' } });
+    const history = page.getByRole('region', { name: 'Operator history' });
+    await history.getByText(/retry \(STUCK → RUNNING/).waitFor();
+
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
 
   it('fits a phone: nothing wider than the screen, the actions and the graph in reach', async () => {
     const context = await newContext(browser, PHONE);
