@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api/http';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,12 +11,14 @@ export interface Loaded<T> {
 /**
  * Runs `load` whenever `deps` change (forgetting what the old ones loaded),
  * on `reload()` (keeping it meanwhile), and every `pollMs` while the tab is
- * visible, if `pollMs` is set. An answer that arrives after a newer request
- * was made is dropped, so a slow answer never overwrites a fresh one.
+ * visible, if `pollMs` is set; after a 429 or 503 polling waits as long as
+ * Retry-After says. An answer that arrives after a newer request was made is
+ * dropped, so a slow answer never overwrites a fresh one.
  */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], pollMs: number | null = null): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const generation = useRef(0);
+  const pausedUntil = useRef(0);
   const latest = useRef(load);
   latest.current = load;
 
@@ -24,7 +27,10 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], pol
     setState((s) => ({ ...s, loading: true }));
     latest.current().then(
       (data) => mine === generation.current && setState({ data, loading: false }),
-      (error: Error) => mine === generation.current && setState((s) => ({ data: s.data, error, loading: false })),
+      (error: Error) => {
+        if (error instanceof ApiError && error.retryAfterMs !== null) pausedUntil.current = Date.now() + error.retryAfterMs;
+        if (mine === generation.current) setState((s) => ({ data: s.data, error, loading: false }));
+      },
     );
   }, []);
 
@@ -37,7 +43,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], pol
   useEffect(() => {
     if (pollMs === null) return undefined;
     const timer = setInterval(() => {
-      if (!document.hidden) run();
+      if (!document.hidden && Date.now() >= pausedUntil.current) run();
     }, pollMs);
     return () => clearInterval(timer);
   }, [...deps, pollMs]);

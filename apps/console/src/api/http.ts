@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: { path?: string; message: string }[] = [],
+    /** From Retry-After (a 429 or 503): how long to leave the API alone. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -44,7 +46,14 @@ export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string
   if (response.ok) return body as T;
   if (response.status === 401) onUnauthorized();
   const error = (body as Partial<ErrorBody> | null)?.error;
-  throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `HTTP ${response.status}`, error?.details);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  throw new ApiError(
+    response.status,
+    error?.code ?? `HTTP_${response.status}`,
+    error?.message ?? `HTTP ${response.status}`,
+    error?.details,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null,
+  );
 }
 
 function parseJson(text: string): unknown {
