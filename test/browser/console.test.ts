@@ -95,6 +95,8 @@ describe('the web console', () => {
 
     // The filters narrow the list by idempotency key as well.
     await page.getByRole('link', { name: /^All/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Transactions' }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Status' }).inputValue()).toBe('');
     await page.getByLabel('Idempotency key').fill('order-o-42');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/idempotencyKey=order-o-42/);
@@ -173,7 +175,7 @@ describe('the web console', () => {
       expect(res.body).toMatchObject({ status: 'STUCK', stuckReason: { step: 'ship' } });
       return res.body.id as string;
     };
-    const [skipped, retried] = [await stuckAt(), await stuckAt()];
+    const [skipped, retried, resolved] = [await stuckAt(), await stuckAt(), await stuckAt()];
 
     const context = await newContext(browser, DESKTOP);
     const page = await context.newPage();
@@ -210,9 +212,61 @@ describe('the web console', () => {
     const history = page.getByRole('region', { name: 'Operator history' });
     await history.getByText(/retry \(STUCK → RUNNING/).waitFor();
 
+    // Refunded outside Accord: close it by hand.
+    await page.goto(`${coordinator.url}/console/transactions/${resolved}`);
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    const resolve = page.getByRole('dialog', { name: 'Resolve transaction' });
+    await resolve.getByLabel('Note').fill('refunded by hand, OPS-11');
+    await resolve.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByRole('heading', { level: 1, name: /RESOLVED/ }).waitFor();
+    await page.getByRole('region', { name: 'Operator actions' }).getByText('No operator action applies to a RESOLVED transaction.').waitFor();
+
+    // A transaction still trying its first step, aborted from the page: it rolls back.
+    await script(participant.url, { '/hold/reserve': { default: { status: 503 } } });
+    const hold = {
+      name: 'hold',
+      type: 'saga',
+      retry: { maxAttempts: 100, initialDelayMs: 600_000, maxDelayMs: 600_000 },
+      steps: [{ name: 'reserve', action: { url: `${participant.url}/hold/reserve` }, compensation: { url: `${participant.url}/hold/release` } }],
+    };
+    expect((await api.post('/v1/definitions', hold)).status).toBe(201);
+    const running = (await api.post('/v1/transactions', { definition: 'hold', input: {} })).body.id;
+    await page.goto(`${coordinator.url}/console/transactions/${running}`);
+    await page.getByRole('heading', { level: 1, name: /RUNNING/ }).waitFor();
+    await page.getByRole('button', { name: 'Abort' }).click();
+    const abort = page.getByRole('dialog', { name: 'Abort transaction' });
+    await abort.getByLabel('Note').fill('customer cancelled the order, OPS-12');
+    await abort.getByRole('button', { name: 'Abort' }).click();
+    await page.getByRole('heading', { level: 1, name: /COMPENSATED/ }).waitFor({ timeout: SETTLE_MS });
+    await page.getByRole('region', { name: 'Why it rolled back' }).getByText('aborted by night-operator').waitFor();
+    const audit = (await api.get(`/v1/admin/audit?transactionId=${running}`)).body.items;
+    expect(audit).toEqual([expect.objectContaining({ actor: 'night-operator', action: 'abort', note: 'customer cancelled the order, OPS-12' })]);
+
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('opens the queue view from the console with a session cookie the page cannot read', async () => {
+    const context = await newContext(browser, DESKTOP);
+    const page = await context.newPage();
+    await signIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Queues' }).click();
+    await page.waitForURL(`${coordinator.url}/admin/queues`);
+    await page.getByText('Accord queues').first().waitFor();
+    await page.getByText('steps', { exact: true }).first().waitFor();
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'accord_queues', path: '/admin/queues', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie.value).not.toContain(operatorKey.slice('accord_'.length));
+    expect(await page.evaluate('document.cookie')).toBe('');
+    // Signing out of the console ends it.
+    await page.goto(`${coordinator.url}/console/`);
+    const closed = page.waitForResponse((r) => r.url().endsWith('/admin/queues/session') && r.request().method() === 'DELETE');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect((await closed).status()).toBe(204);
+    expect(await context.cookies()).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('fits a phone: nothing wider than the screen, the actions and the graph in reach', async () => {
     const context = await newContext(browser, PHONE);
