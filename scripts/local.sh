@@ -19,6 +19,7 @@ base="http://localhost:${PORT}"
 cat <<MSG
 
   Accord is starting on ${base}
+    console  : ${base}/console   (queues: ${base}/admin/queues, from the console)
     API docs : ${base}/docs
     health   : ${base}/health/ready   (liveness: ${base}/health/live)
     Postgres : ${DATABASE_URL}
