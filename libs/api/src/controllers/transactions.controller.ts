@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { isSettled } from '@accord/contracts';
 import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
-import { TransactionListener, TransactionQueryStore, TransactionStore, type TransactionRecord } from '@accord/persistence';
+import { TransactionQueryStore, TransactionStore, TransactionWaiters, type TransactionRecord } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
 import { presentAttempt } from '../presenters/log.presenter';
@@ -22,7 +22,7 @@ export class TransactionsController {
     private readonly events: TransactionEvents,
     private readonly store: TransactionStore,
     private readonly queries: TransactionQueryStore,
-    private readonly listener: TransactionListener,
+    private readonly waiters: TransactionWaiters,
   ) {}
 
   @Post()
@@ -44,7 +44,6 @@ export class TransactionsController {
       throw new EngineError('IDEMPOTENCY_KEY_CONFLICT', 'the Idempotency-Key header and the idempotencyKey field differ');
     }
     const { record, created } = await this.start.execute({
-      namespace: 'default',
       definition: body.definition,
       version: body.version,
       spec: body.spec,
@@ -116,7 +115,7 @@ export class TransactionsController {
     while (!isSettled(current.status)) {
       const left = until - Date.now();
       if (left <= 0) break;
-      const delivered = await this.listener.wait(current.id, Math.min(left, 1000));
+      const delivered = await this.waiters.wait(current.id, Math.min(left, 1000));
       current = delivered ?? (await this.store.load(current.id)) ?? current;
     }
     return current;
