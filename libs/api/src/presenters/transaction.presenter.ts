@@ -1,5 +1,5 @@
-import type { TransactionStatus, TransactionSummary as SummaryView, TransactionView } from '@accord/contracts';
-import type { TransactionRecord, TransactionSummary } from '@accord/persistence';
+import type { TransactionSummary, TransactionView } from '@accord/contracts';
+import type { TransactionListRow, TransactionRecord } from '@accord/persistence';
 
 export function presentTransaction(record: TransactionRecord): TransactionView {
   return {
@@ -7,7 +7,7 @@ export function presentTransaction(record: TransactionRecord): TransactionView {
     definition: record.definitionName === null ? null : { name: record.definitionName, version: record.definitionVersion },
     inline: record.spec !== null,
     type: record.type,
-    status: record.status as TransactionStatus,
+    status: record.status,
     input: record.input,
     deadlineAt: record.deadlineAt === null ? null : new Date(record.deadlineAt).toISOString(),
     createdAt: record.createdAt,
@@ -28,12 +28,12 @@ export function presentTransaction(record: TransactionRecord): TransactionView {
   };
 }
 
-export function presentSummary(summary: TransactionSummary): SummaryView {
+export function presentSummary(summary: TransactionListRow): TransactionSummary {
   return {
     id: summary.id,
     definition: summary.definitionName === null ? null : { name: summary.definitionName, version: summary.definitionVersion },
     type: summary.type,
-    status: summary.status as TransactionStatus,
+    status: summary.status,
     createdAt: summary.createdAt,
     updatedAt: summary.updatedAt,
   };

@@ -1,19 +1,20 @@
-import type { TransactionType } from '@accord/contracts';
+import type { TransactionStatus, TransactionType } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
 export interface ListFilter {
-  status?: string;
+  status?: TransactionStatus;
   definition?: string;
   limit: number;
   after?: { createdAt: string; id: string };
 }
 
-export interface TransactionSummary {
+/** One row of the operators' list, before it is presented. */
+export interface TransactionListRow {
   id: string;
   definitionName: string | null;
   definitionVersion: number | null;
   type: TransactionType;
-  status: string;
+  status: TransactionStatus;
   createdAt: string;
   updatedAt: string;
   /** `created_at` with its microseconds, for the page cursor: milliseconds
@@ -25,7 +26,7 @@ export interface TransactionSummary {
 export class TransactionQueryStore {
   constructor(private readonly db: DataSource) {}
 
-  async list(filter: ListFilter): Promise<TransactionSummary[]> {
+  async list(filter: ListFilter): Promise<TransactionListRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
@@ -46,19 +47,19 @@ export class TransactionQueryStore {
       definitionName: r.definition_name as string | null,
       definitionVersion: r.definition_version as number | null,
       type: r.type as TransactionType,
-      status: r.status as string,
+      status: r.status as TransactionStatus,
       createdAt: new Date(r.created_at as string).toISOString(),
       updatedAt: new Date(r.updated_at as string).toISOString(),
       cursorAt: r.cursor_at as string,
     }));
   }
 
-  async countByStatus(status: string): Promise<number> {
+  async countByStatus(status: TransactionStatus): Promise<number> {
     const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
     return rows[0].n;
   }
 
-  async idsByStatus(status: string, definition: string | undefined, limit: number): Promise<string[]> {
+  async idsByStatus(status: TransactionStatus, definition: string | undefined, limit: number): Promise<string[]> {
     const rows = await this.db.query(
       `SELECT id FROM transactions WHERE status = $1 AND ($2::text IS NULL OR definition_name = $2)
        ORDER BY created_at LIMIT $3`,
