@@ -20,4 +20,4 @@ done
 if [[ $build == 1 ]]; then npm run build; fi
 
 echo "[accord] bench on $(nproc) cores, node $(node --version)" >&2
-exec node dist/test/bench/run.js
+exec node dist-test/bench/run.js

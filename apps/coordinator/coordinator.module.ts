@@ -6,7 +6,7 @@ import {
   ReadinessProbe, TransactionsController, TransactionViews,
 } from '@accord/api';
 import { ManageApiKeys, PlanResolver, RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
-import { AuditStore, DefinitionStore, TransactionListener, TransactionQueryStore, TransactionStore } from '@accord/persistence';
+import { AuditStore, DefinitionStore, TransactionQueryStore, TransactionStore, TransactionWaiters } from '@accord/persistence';
 import { AccordMetrics } from '@accord/telemetry';
 import type { Runtime } from './runtime';
 
@@ -34,7 +34,7 @@ export class CoordinatorModule {
         { provide: TransactionQueryStore, useValue: runtime.queries },
         { provide: DefinitionStore, useValue: runtime.definitions },
         { provide: AuditStore, useValue: runtime.audit },
-        { provide: TransactionListener, useValue: runtime.listener },
+        { provide: TransactionWaiters, useValue: runtime.waiters },
         { provide: AccordMetrics, useValue: runtime.metrics },
         { provide: ReadinessProbe, useValue: probe },
         { provide: PlanResolver, useValue: runtime.plans },

@@ -1,4 +1,5 @@
 import type IORedis from 'ioredis';
+import { SAGA_STATUS } from '@accord/contracts';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
@@ -8,8 +9,8 @@ import {
   TransitionRunner,
 } from '@accord/engine';
 import {
-  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, OutboxStore, RetentionStore, SweepStore, TransactionListener,
-  TransactionQueryStore, TransactionStore,
+  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, OutboxStore, PgNotifications, RetentionStore, SweepStore,
+  TransactionQueryStore, TransactionStore, TransactionWaiters,
 } from '@accord/persistence';
 import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
@@ -33,7 +34,9 @@ export class Runtime {
   readonly audit: AuditStore;
   readonly apiKeys: ApiKeyStore;
   readonly manageApiKeys: ManageApiKeys;
-  readonly listener: TransactionListener;
+  readonly waiters: TransactionWaiters;
+  /** LISTEN/NOTIFY: the waiters, and the caches of definitions and API keys. */
+  private readonly notifications: PgNotifications;
   readonly metrics: AccordMetrics;
   /** Where participants may be called (the contract's "Safe targets"). */
   readonly targets: TargetPolicy;
@@ -76,9 +79,14 @@ export class Runtime {
     this.audit = new AuditStore(this.dataSource);
     this.apiKeys = new ApiKeyStore(this.dataSource);
     this.manageApiKeys = new ManageApiKeys(this.apiKeys);
-    this.listener = new TransactionListener(config.DATABASE_URL, this.definitions, this.apiKeys);
-    this.store.notifyObserver = this.listener;
-    this.metrics = new AccordMetrics(() => this.queries.countByStatus('STUCK'));
+    this.waiters = new TransactionWaiters();
+    this.store.notifyObserver = this.waiters;
+    this.notifications = new PgNotifications(config.DATABASE_URL, [
+      this.waiters,
+      this.definitions.cacheSubscriber(),
+      this.apiKeys.cacheSubscriber(),
+    ]);
+    this.metrics = new AccordMetrics(() => this.queries.countByStatus(SAGA_STATUS.STUCK));
     this.selfPorts = [config.PORT];
     this.targets = targetPolicy({
       allow: config.PARTICIPANT_ALLOW ?? null,
@@ -135,7 +143,7 @@ export class Runtime {
 
   /** After the HTTP server is up: consume jobs, sweep, listen. */
   async startBackground(): Promise<void> {
-    await this.listener.start();
+    await this.notifications.start();
     this.worker = new StepWorker(this.workerRedis, (job) => this.runStep.execute(job), {
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
@@ -179,7 +187,8 @@ export class Runtime {
     await this.webhook?.close();
     await this.sweeper?.stop();
     await this.worker?.close();
-    await this.listener.stop();
+    await this.notifications.stop();
+    this.waiters.releaseAll();
     await this.queue.close();
     await this.invoker.close();
     this.redis.disconnect();

@@ -67,8 +67,8 @@ async function enqueue(job: Job): Promise<void> {
 
 const INSERT_SQL = `
   WITH t AS (
-    INSERT INTO transactions (id, namespace, definition_name, definition_version, type, status, direction, input)
-    VALUES ($1, 'default', 'bench-baseline', 1, 'saga', 'RUNNING', 'forward', $2::jsonb) RETURNING id)
+    INSERT INTO transactions (id, definition_name, definition_version, type, status, direction, input)
+    VALUES ($1, 'bench-baseline', 1, 'saga', 'RUNNING', 'forward', $2::jsonb) RETURNING id)
   INSERT INTO steps (transaction_id, idx, name, status, phase, attempt, due_at, lease_ms, input)
   SELECT t.id, x.idx, x.name, x.status, x.phase, x.attempt, x.due_at, ${LEASE_MS}, $2::jsonb
   FROM t, (VALUES (0, 's1', 'RUNNING', 'action', 1, now()), (1, 's2', 'PENDING', NULL, 0, NULL::timestamptz),

@@ -30,15 +30,16 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { Pool as HttpPool } from 'undici';
 
-/** The build this file belongs to (dist/, or wherever tsc wrote it). */
-const DIST = path.resolve(__dirname, '..', '..');
-/** The repository: the nearest directory above with a package.json. */
+/** The repository: the nearest directory above this file with a package.json. */
 const ROOT = (() => {
-  for (let dir = DIST; ; dir = path.dirname(dir)) {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (dir === path.dirname(dir)) throw new Error(`no package.json above ${DIST}`);
+    if (dir === path.dirname(dir)) throw new Error(`no package.json above ${__dirname}`);
   }
 })();
+
+/** The coordinator's build (npm run build). */
+const DIST = path.join(ROOT, 'dist');
 
 const num = (name: string, fallback: number): number => {
   const raw = process.env[name];

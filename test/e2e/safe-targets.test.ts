@@ -7,7 +7,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { hostname, networkInterfaces } from 'node:os';
-import { ALLOW_OTHER, DANGEROUS_URLS, withSelf, type Verdict } from '../../libs/core/src/target/dangerous-urls.spec-kit';
+import { ALLOW_OTHER, DANGEROUS_URLS, withSelf, type Verdict } from '@accord/core-spec-kit';
 import { Api, runCoordinatorUntilExit, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
 import { calls, startParticipant, type ParticipantProcess } from '../support/participant-process';
 import { createTestDatabase, freePort } from '../support/test-env';

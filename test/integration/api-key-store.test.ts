@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ApiKeyStore, createDataSource, runMigrations, TransactionListener } from '@accord/persistence';
+import { ApiKeyStore, createDataSource, PgNotifications, runMigrations } from '@accord/persistence';
 import { createTestDatabase } from '../support/test-env';
 
 const token = (n: number) => `accord_${String(n).padStart(43, 'x')}`;
@@ -14,7 +14,7 @@ const token = (n: number) => `accord_${String(n).padStart(43, 'x')}`;
 describe(ApiKeyStore.name, () => {
   let url: string;
   let db: DataSource;
-  const listeners: TransactionListener[] = [];
+  const listeners: PgNotifications[] = [];
 
   beforeAll(async () => {
     url = await createTestDatabase('apikeys');
@@ -75,7 +75,7 @@ describe(ApiKeyStore.name, () => {
   it('forgets a key revoked on another replica as soon as the NOTIFY arrives, long before the TTL', async () => {
     const replicas = [new ApiKeyStore(db, { ttlMs: 60_000 }), new ApiKeyStore(db, { ttlMs: 60_000 })];
     for (const store of replicas) {
-      const listener = new TransactionListener(url, null, store);
+      const listener = new PgNotifications(url, [store.cacheSubscriber()]);
       await listener.start();
       listeners.push(listener);
     }

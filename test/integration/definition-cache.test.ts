@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
-  createDataSource, DefinitionStore, runMigrations, TransactionListener, TransactionStore, type StepWrite,
+  createDataSource, DefinitionStore, PgNotifications, runMigrations, TransactionStore, TransactionWaiters, type StepWrite,
 } from '@accord/persistence';
 import { createTestDatabase } from '../support/test-env';
 
@@ -17,7 +17,7 @@ const until = async (probe: () => Promise<boolean>, ms = 5000) => {
 describe('definition cache and in-process delivery to waiters', () => {
   let url: string;
   let db: DataSource;
-  const replicas: { definitions: DefinitionStore; listener: TransactionListener }[] = [];
+  const replicas: { definitions: DefinitionStore; waiters: TransactionWaiters; notifications: PgNotifications }[] = [];
 
   beforeAll(async () => {
     url = await createTestDatabase('defcache');
@@ -26,14 +26,15 @@ describe('definition cache and in-process delivery to waiters', () => {
     await runMigrations(db);
     for (let i = 0; i < 2; i++) {
       const definitions = new DefinitionStore(db);
-      const listener = new TransactionListener(url, definitions);
-      await listener.start();
-      replicas.push({ definitions, listener });
+      const waiters = new TransactionWaiters();
+      const notifications = new PgNotifications(url, [waiters, definitions.cacheSubscriber()]);
+      await notifications.start();
+      replicas.push({ definitions, waiters, notifications });
     }
   });
 
   afterAll(async () => {
-    for (const r of replicas) await r.listener.stop();
+    for (const r of replicas) await r.notifications.stop();
     await db.destroy();
   });
 
@@ -54,19 +55,19 @@ describe('definition cache and in-process delivery to waiters', () => {
 
   it('hands a waiter on the committing replica the committed transaction', async () => {
     const store = new TransactionStore(db);
-    const [{ listener }] = replicas;
-    store.notifyObserver = listener;
+    const [{ waiters }] = replicas;
+    store.notifyObserver = waiters;
     const id = randomUUID();
     const step: StepWrite = {
       name: 'a', status: 'RUNNING', phase: 'action', attempt: 1, attemptBase: 0, dueAt: Date.now(), mayHaveApplied: false,
       input: { n: 1 }, output: null, lastError: null, leaseMs: 5000,
     };
     const inserted = await store.insert({
-      id, namespace: 'default', definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] }, type: 'saga',
+      id, definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] }, type: 'saga',
       status: 'RUNNING', direction: 'forward', input: { x: 1 }, deadlineAt: null, traceparent: null, steps: [step], idempotency: null,
     });
     expect(inserted).toEqual(await store.load(id));
-    const waiting = listener.wait(id, 5000);
+    const waiting = waiters.wait(id, 5000);
     const committed = await store.commit({
       id, expectedVersion: 0, status: 'COMPLETED', direction: 'forward', pivotPassed: false, finished: true, notify: true,
       steps: [{ ...step, status: 'SUCCEEDED', phase: null, dueAt: null, output: { ok: true } }], attempt: null, audit: null, rollbackReason: null, stuckReason: null, newInput: null, outbox: [],

@@ -14,7 +14,7 @@ describe('retention', () => {
   const seed = async (status: string, daysAgo: number | null): Promise<string> => {
     const id = randomUUID();
     await store.insert({
-      id, namespace: 'default', definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] },
+      id, definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] },
       type: 'saga', status: 'RUNNING', direction: 'forward', input: {}, deadlineAt: null, traceparent: null,
       steps: [{ name: 'a', status: 'PENDING', phase: null, attempt: 0, attemptBase: 0, dueAt: null, mayHaveApplied: false,
         input: null, output: null, lastError: null, leaseMs: 0 }],

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { createRedis, queuePrefix, StepQueue, STEP_QUEUE, stepJobId, Sweeper } from '@accord/dispatch';
-import { createDataSource, runMigrations, SweepStore, TransactionStore, type StepWrite } from '@accord/persistence';
+import { createDataSource, runMigrations, SweepStore, TransactionStore, type StepWrite, type Transition } from '@accord/persistence';
 import { createTestDatabase, queuePrefixFor, redisUrl } from '../support/test-env';
 
 const step = (name: string, over: Partial<StepWrite> = {}): StepWrite => ({
@@ -21,6 +21,9 @@ const step = (name: string, over: Partial<StepWrite> = {}): StepWrite => ({
   ...over,
 });
 
+/** The action call `attempt` of `step` in transaction `id`. */
+const call = (id: string, step: string, attempt: number) => ({ transactionId: id, step, phase: 'action' as const, attempt });
+
 describe(TransactionStore.name, () => {
   let db: DataSource;
   let store: TransactionStore;
@@ -28,14 +31,14 @@ describe(TransactionStore.name, () => {
   const insert = async (steps: StepWrite[]) => {
     const id = randomUUID();
     await store.insert({
-      id, namespace: 'default', definitionName: null, definitionVersion: null,
+      id, definitionName: null, definitionVersion: null,
       spec: { type: 'saga', steps: [] }, type: 'saga', status: 'RUNNING', direction: 'forward',
       input: {}, deadlineAt: null, traceparent: null, steps, idempotency: null,
     });
     return id;
   };
 
-  const transition = (id: string, expectedVersion: number, steps: StepWrite[]) => ({
+  const transition = (id: string, expectedVersion: number, steps: StepWrite[]): Transition => ({
     id, expectedVersion, status: 'RUNNING', direction: 'forward', pivotPassed: false, finished: false, notify: false,
     rollbackReason: null, stuckReason: null, newInput: null, steps, attempt: null, audit: null, outbox: [],
   });
@@ -64,7 +67,7 @@ describe(TransactionStore.name, () => {
 
   it('grants a claim once while its lease lives, and bumps the fencing token on every claim', async () => {
     const id = await insert([step('a', { leaseMs: 200 })]);
-    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim(id, 'a', 'action', 1)));
+    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim(call(id, 'a', 1))));
     const granted = claims.filter((c) => c !== null);
     expect(granted).toHaveLength(1);
     expect(granted[0]!.claim).toBe(1);
@@ -72,27 +75,27 @@ describe(TransactionStore.name, () => {
     expect(granted[0]!.record.steps[0].input).toEqual({ n: 1 });
     await new Promise((r) => setTimeout(r, 300));
     // the first holder's lease ran out: whoever takes the call over is told it may have been sent
-    expect(await store.claim(id, 'a', 'action', 1)).toMatchObject({ claim: 2, resumed: true });
-    expect(await store.claim(id, 'a', 'action', 2)).toBeNull();
+    expect(await store.claim(call(id, 'a', 1))).toMatchObject({ claim: 2, resumed: true });
+    expect(await store.claim(call(id, 'a', 2))).toBeNull();
   });
 
   it('tells a claim whether its call was taken before, also in a batch of claims, and forgets it for the next call', async () => {
     const names = Array.from({ length: 8 }, (_, i) => `s${i}`);
     const id = await insert(names.map((n) => step(n, { leaseMs: 1 })));
-    await store.claim(id, 's7', 'action', 1);
+    await store.claim(call(id, 's7', 1));
     await new Promise((r) => setTimeout(r, 20));
     // more claims than statements in flight: the last ones share a batch statement
-    const claims = await Promise.all(names.map((n) => store.claim(id, n, 'action', 1)));
+    const claims = await Promise.all(names.map((n) => store.claim(call(id, n, 1))));
     expect(claims.map((c) => c!.resumed)).toEqual([false, false, false, false, false, false, false, true]);
     expect(await store.commit(transition(id, 0, [step('s7', { attempt: 2 })]))).toBe(true);
-    expect((await store.claim(id, 's7', 'action', 2))!.resumed).toBe(false);
+    expect((await store.claim(call(id, 's7', 2)))!.resumed).toBe(false);
   });
 
   it('refuses a transition carrying a result whose claim was superseded (fencing), and applies the current one with its attempt row', async () => {
     const id = await insert([step('a', { leaseMs: 1 })]);
-    const first = (await store.claim(id, 'a', 'action', 1))!;
+    const first = (await store.claim(call(id, 'a', 1)))!;
     await new Promise((r) => setTimeout(r, 20));
-    const second = (await store.claim(id, 'a', 'action', 1))!;
+    const second = (await store.claim(call(id, 'a', 1)))!;
     expect(second.claim).toBe(first.claim + 1);
     const attempt = (claim: number) => ({
       transactionId: id, step: 'a', phase: 'action' as const, attempt: 1, claim, startedAt: Date.now(), latencyMs: 3,
@@ -108,11 +111,11 @@ describe(TransactionStore.name, () => {
 
   it('clears the lease when a transition moves the step to another call', async () => {
     const id = await insert([step('a')]);
-    await store.claim(id, 'a', 'action', 1);
+    await store.claim(call(id, 'a', 1));
     expect((await store.load(id))!.steps[0].leaseUntil).not.toBeNull();
     expect(await store.commit(transition(id, 0, [step('a', { attempt: 2 })]))).toBe(true);
     expect((await store.load(id))!.steps[0].leaseUntil).toBeNull();
-    expect(await store.claim(id, 'a', 'action', 2)).not.toBeNull();
+    expect(await store.claim(call(id, 'a', 2))).not.toBeNull();
   });
 
   it('re-creates the job of every owed call from Postgres after Redis lost it (sweeper)', async () => {
@@ -122,7 +125,7 @@ describe(TransactionStore.name, () => {
     const inspect = new Queue(STEP_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
     const owed = await insert([step('a'), step('b', { status: 'PENDING', phase: null, attempt: 0, dueAt: null })]);
     const leased = await insert([step('a')]);
-    await store.claim(leased, 'a', 'action', 1);
+    await store.claim(call(leased, 'a', 1));
     const deadlines: string[] = [];
     const sweeper = new Sweeper(new SweepStore(db), queue, {
       intervalMs: 1000,
@@ -136,8 +139,8 @@ describe(TransactionStore.name, () => {
       const report = await sweeper.sweepOnce();
       expect(report.requeued).toBeGreaterThanOrEqual(1);
       const ids = (await inspect.getJobs(['wait', 'delayed', 'prioritized'])).map((j) => j.id);
-      expect(ids).toContain(stepJobId({ t: owed, s: 'a', p: 'action', a: 1 }));
-      expect(ids).not.toContain(stepJobId({ t: owed, s: 'b', p: 'action', a: 1 }));
+      expect(ids).toContain(stepJobId(call(owed, 'a', 1)));
+      expect(ids).not.toContain(stepJobId(call(owed, 'b', 1)));
       expect(ids.filter((j) => j?.startsWith(leased))).toEqual([]);
       const before = await inspect.count();
       await sweeper.sweepOnce();

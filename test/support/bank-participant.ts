@@ -4,7 +4,7 @@
  * append-only `effects` table with no uniqueness, so a test can prove that no
  * effect was applied twice.
  *
- *   PORT=0 DATABASE_URL=postgres://… node dist/test/support/bank-participant.js  → "LISTENING <port>"
+ *   PORT=0 DATABASE_URL=postgres://… node dist-test/support/bank-participant.js  → "LISTENING <port>"
  *
  * BANK_FAIL_RATE (0..1, default 0): share of calls that fail transiently —
  * half inside the local transaction after the business writes (rolled back,

@@ -8,7 +8,7 @@
  * In memory, node:http only; shares no code with the SDK.
  *
  * In a test: `const naive = await startNaiveParticipant(); … await naive.close()`.
- * Standalone: `PORT=0 node dist/test/support/naive-participant.js` → "LISTENING <port>".
+ * Standalone: `PORT=0 node dist-test/support/naive-participant.js` → "LISTENING <port>".
  *
  * Routes (ParticipantCall, input `{account, amount}`), as on the bank:
  * POST /debit, /debit/undo, /credit, /credit/undo, the conventional aliases

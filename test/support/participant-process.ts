@@ -35,7 +35,7 @@ export async function startParticipant(
   env: Record<string, string | undefined> = {},
 ): Promise<ParticipantProcess> {
   const root = repoRoot();
-  const entry = resolve(root, 'dist', 'test', 'support', `${script}-participant.js`);
+  const entry = resolve(root, 'dist-test', 'support', `${script}-participant.js`);
   return startParticipantProcess(entry, { cwd: root, env: { ...process.env, PORT: '0', ...env } }, `${script}-participant`);
 }
 
@@ -77,7 +77,7 @@ export async function startParticipantProcess(
 }
 
 /** The directory holding package.json: this file runs from test/support
- * under jest and from dist/test/support when compiled. */
+ * under jest and from dist-test/support when compiled. */
 function repoRoot(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;

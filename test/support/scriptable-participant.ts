@@ -3,7 +3,7 @@
  * can play any participant behaviour (refusals, 503 storms, slow or hung
  * calls) and then inspect exactly what the coordinator sent.
  *
- *   PORT=0 node dist/test/support/scriptable-participant.js  → "LISTENING <port>"
+ *   PORT=0 node dist-test/support/scriptable-participant.js  → "LISTENING <port>"
  *
  * Control routes:
  * - `PUT /_script` `{"<path>": {"responses": [ScriptedResponse…], "default"?: ScriptedResponse}}`

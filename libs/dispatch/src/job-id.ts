@@ -1,13 +1,34 @@
-/** Data of a step job: ids only; the processor reloads state from Postgres. */
+import { PHASES, type CallRef, type Phase } from '@accord/contracts';
+
+/** A step job's data in Redis: the call's four facts under short keys, ids
+ * only; the processor reloads everything else from Postgres. Built by
+ * `encodeStepJob` and read back only through `decodeStepJob`. */
 export interface StepJob {
   /** transaction id */
   t: string;
   /** step name */
   s: string;
   /** phase */
-  p: string;
+  p: Phase;
   /** attempt */
   a: number;
+}
+
+export function encodeStepJob(call: CallRef): StepJob {
+  return { t: call.transactionId, s: call.step, p: call.phase, a: call.attempt };
+}
+
+/** The call a job names, or null for data this version did not write (a
+ * foreign or corrupted job must not reach the claim). */
+export function decodeStepJob(data: unknown): CallRef | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const { t, s, p, a } = data as Record<string, unknown>;
+  if (typeof t !== 'string' || typeof s !== 'string' || !isPhase(p) || !Number.isSafeInteger(a) || (a as number) < 1) return null;
+  return { transactionId: t, step: s, phase: p, attempt: a as number };
+}
+
+export function isPhase(value: unknown): value is Phase {
+  return (PHASES as readonly unknown[]).includes(value);
 }
 
 /**
@@ -15,8 +36,8 @@ export interface StepJob {
  * twice (fast path and sweeper, or two replicas) is a no-op while the job
  * exists. BullMQ forbids ':' in custom ids; step names cannot contain one.
  */
-export function stepJobId(job: StepJob): string {
-  return `${job.t}.${job.s}.${job.p}.${job.a}`;
+export function stepJobId(call: CallRef): string {
+  return `${call.transactionId}.${call.step}.${call.phase}.${call.attempt}`;
 }
 
 /** Keys of all queues carry one hash tag, so Redis Cluster keeps them on one slot. */

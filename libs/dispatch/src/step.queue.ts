@@ -1,12 +1,10 @@
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
-import { queuePrefix, STEP_QUEUE, stepJobId, type StepJob } from './job-id';
+import type { CallRef } from '@accord/contracts';
+import { encodeStepJob, queuePrefix, STEP_QUEUE, stepJobId, type StepJob } from './job-id';
 
-export interface DueCall {
-  transactionId: string;
-  step: string;
-  phase: string;
-  attempt: number;
+/** A call and when it is due. */
+export interface DueCall extends CallRef {
   dueAt: number;
 }
 
@@ -27,14 +25,11 @@ export class StepQueue {
 
   async enqueue(calls: readonly DueCall[], now = Date.now()): Promise<void> {
     if (calls.length === 0) return;
-    const jobs = calls.map((c) => {
-      const data: StepJob = { t: c.transactionId, s: c.step, p: c.phase, a: c.attempt };
-      return {
-        name: c.phase,
-        data,
-        opts: { jobId: stepJobId(data), delay: Math.max(0, c.dueAt - now), removeOnComplete: true, removeOnFail: true },
-      };
-    });
+    const jobs = calls.map((c) => ({
+      name: c.phase,
+      data: encodeStepJob(c),
+      opts: { jobId: stepJobId(c), delay: Math.max(0, c.dueAt - now), removeOnComplete: true, removeOnFail: true },
+    }));
     // One job (the common case of a sequential saga) needs no MULTI/EXEC around it.
     if (jobs.length === 1) await this.queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
     else await this.queue.addBulk(jobs);
@@ -43,9 +38,9 @@ export class StepQueue {
   /** Makes delayed jobs of these calls run now: their calls became due
    * earlier than they were enqueued for (an awaited retry in backoff). A job
    * that left the delayed set meanwhile is already on its way. */
-  async expedite(calls: readonly Omit<DueCall, 'dueAt'>[]): Promise<void> {
+  async expedite(calls: readonly CallRef[]): Promise<void> {
     for (const c of calls) {
-      const job = await this.queue.getJob(stepJobId({ t: c.transactionId, s: c.step, p: c.phase, a: c.attempt }));
+      const job = await this.queue.getJob(stepJobId(c));
       if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
     }
   }

@@ -1,8 +1,9 @@
 import { Worker } from 'bullmq';
 import type IORedis from 'ioredis';
-import { queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
+import type { CallRef } from '@accord/contracts';
+import { decodeStepJob, queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
 
-export type StepJobHandler = (job: StepJob) => Promise<void>;
+export type StepJobHandler = (call: CallRef) => Promise<void>;
 
 export interface StepWorkerOptions {
   prefix: string;
@@ -11,6 +12,9 @@ export interface StepWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   onError?: (error: Error) => void;
+  /** A job whose data this version cannot read: dropped (the sweeper
+   * re-creates the call's job from Postgres if the call is owed). */
+  onUnreadable?: (data: unknown) => void;
 }
 
 /** Consumer side of the step queue. Created only when the app is ready;
@@ -19,7 +23,11 @@ export class StepWorker {
   private readonly worker: Worker<StepJob>;
 
   constructor(connection: IORedis, handler: StepJobHandler, options: StepWorkerOptions) {
-    this.worker = new Worker<StepJob>(STEP_QUEUE, (job) => handler(job.data), {
+    this.worker = new Worker<StepJob>(STEP_QUEUE, async (job) => {
+      const call = decodeStepJob(job.data);
+      if (call) await handler(call);
+      else options.onUnreadable?.(job.data);
+    }, {
       connection,
       prefix: queuePrefix(options.prefix),
       concurrency: options.concurrency,

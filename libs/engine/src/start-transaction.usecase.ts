@@ -11,7 +11,6 @@ import { withLease } from './step-writes';
 import type { TransitionRunner } from './transition.runner';
 
 export interface StartCommand {
-  namespace: string;
   definition?: string;
   version?: number;
   spec?: unknown;
@@ -52,7 +51,6 @@ export class StartTransaction {
     const decision = decide(plan, initial, { type: 'start' }, clock);
     const inserted = await this.store.insert({
       id,
-      namespace: cmd.namespace,
       definitionName,
       definitionVersion,
       spec,
@@ -67,7 +65,7 @@ export class StartTransaction {
       idempotency: cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash } : null,
     });
     if (!inserted) {
-      const raced = await this.replay(cmd.namespace, cmd.idempotencyKey!, requestHash);
+      const raced = await this.replay(cmd.idempotencyKey!, requestHash);
       if (raced) return raced;
       throw new Error('idempotency key vanished during a race');
     }
@@ -76,8 +74,8 @@ export class StartTransaction {
     return { record: inserted, created: true };
   }
 
-  private async replay(namespace: string, key: string, requestHash: string): Promise<StartResult | null> {
-    const existing = await this.store.findIdempotencyKey(namespace, key);
+  private async replay(key: string, requestHash: string): Promise<StartResult | null> {
+    const existing = await this.store.findIdempotencyKey(key);
     if (!existing) return null;
     if (existing.requestHash !== requestHash) {
       throw new EngineError('IDEMPOTENCY_KEY_REUSED', `idempotency key "${key}" was already used for a different request`);

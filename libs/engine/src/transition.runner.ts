@@ -110,7 +110,7 @@ export class TransitionRunner {
   async enqueue(id: string, decision: Pick<Decision<TransactionState>, 'commands'>, expedite: readonly StepState[] = []): Promise<void> {
     if (decision.commands.length === 0 && expedite.length === 0) return;
     try {
-      await this.queue.enqueue(decision.commands.map((c) => ({ transactionId: id, ...c })));
+      await this.queue.enqueue(decision.commands);
       await this.queue.expedite(expedite.map((s) => ({ transactionId: id, step: s.name, phase: s.phase!, attempt: s.attempt })));
     } catch (error) {
       this.hooks.enqueueFailed(id, error);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isSettled } from '@accord/contracts';
+import { isSettled, SAGA_STATUS, type TransactionStatus } from '@accord/contracts';
 import { EngineHooks } from '@accord/engine';
 import type { TransactionRecord } from '@accord/persistence';
 import type { AccordMetrics } from './metrics.registry';
@@ -13,9 +13,9 @@ export class TelemetryHooks extends EngineHooks {
     super();
   }
 
-  statusChanged(record: TransactionRecord, from: string, to: string): void {
+  statusChanged(record: TransactionRecord, from: TransactionStatus, to: TransactionStatus): void {
     if (isSettled(to)) this.metrics.finished.inc({ type: record.type, outcome: to });
-    const level = to === 'STUCK' ? 'warn' : 'debug';
+    const level = to === SAGA_STATUS.STUCK ? 'warn' : 'debug';
     this.logger[level]({ 'accord.transaction.id': record.id, from, to }, `transaction ${to}`);
   }
 

@@ -3,11 +3,19 @@
 export const PHASES = ['action', 'compensation', 'try', 'confirm', 'cancel'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export interface ParticipantCall {
+/** One call of one step: the four facts that name it, the same from the
+ * state machine's command through the job, the claim and the attempt log to
+ * the participant. */
+export interface CallRef {
   transactionId: string;
   step: string;
   phase: Phase;
+  /** 1, 2, … within the phase; grows monotonically across retries. */
   attempt: number;
+}
+
+/** The body of a call to a participant. */
+export interface ParticipantCall extends CallRef {
   input: unknown;
 }
 

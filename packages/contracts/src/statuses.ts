@@ -73,3 +73,14 @@ export function isSettled(status: string): boolean {
 
 /** Where a transaction stops moving by itself: terminal, or waiting for an operator. */
 export const SETTLED_STATUSES: readonly TransactionStatus[] = TRANSACTION_STATUSES.filter(isSettled);
+
+/** Still moving: calls may be owed. */
+export const IN_FLIGHT_STATUSES: readonly TransactionStatus[] = TRANSACTION_STATUSES.filter((s) => !isSettled(s));
+
+/** Going forward before any commit point: where a deadline can still roll it back. */
+export const DEADLINE_STATUSES: readonly TransactionStatus[] = [SAGA_STATUS.RUNNING, TCC_STATUS.TRYING];
+
+/** A status list as SQL (`('A', 'B')`): the statuses are constants, never input. */
+export function sqlStatusList(statuses: readonly TransactionStatus[]): string {
+  return `(${statuses.map((s) => `'${s}'`).join(', ')})`;
+}

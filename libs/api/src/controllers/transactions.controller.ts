@@ -4,9 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { isSettled, TRANSACTION_STATUSES, type TransactionCounts, type TransactionStatus } from '@accord/contracts';
 import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
-import {
-  TransactionListener, TransactionQueryStore, TransactionStore, type TransactionFilter, type TransactionRecord,
-} from '@accord/persistence';
+import { TransactionQueryStore, TransactionStore, TransactionWaiters, type TransactionFilter, type TransactionRecord } from '@accord/persistence';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope, type Principal } from '../auth/scopes';
 import { presentAttempt } from '../presenters/log.presenter';
@@ -14,9 +12,6 @@ import { presentSummary, TransactionViews } from '../presenters/transaction.pres
 import {
   AbortBodySchema, CountsQuerySchema, decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
 } from '../request.schemas';
-
-/** Transactions are started in this namespace (the API has one). */
-const NAMESPACE = 'default';
 
 @ApiTags('transactions')
 @ApiBearerAuth()
@@ -27,7 +22,7 @@ export class TransactionsController {
     private readonly events: TransactionEvents,
     private readonly store: TransactionStore,
     private readonly queries: TransactionQueryStore,
-    private readonly listener: TransactionListener,
+    private readonly waiters: TransactionWaiters,
     private readonly views: TransactionViews,
   ) {}
 
@@ -50,7 +45,6 @@ export class TransactionsController {
       throw new EngineError('IDEMPOTENCY_KEY_CONFLICT', 'the Idempotency-Key header and the idempotencyKey field differ');
     }
     const { record, created } = await this.start.execute({
-      namespace: NAMESPACE,
       definition: body.definition,
       version: body.version,
       spec: body.spec,
@@ -119,8 +113,8 @@ export class TransactionsController {
   }
 
   private filter(query: { definition?: string; from?: string; to?: string; id?: string; idempotencyKey?: string }): TransactionFilter {
-    const { id, idempotencyKey, ...rest } = query;
-    return { ...rest, idPrefix: id, idempotencyKey: idempotencyKey === undefined ? undefined : { namespace: NAMESPACE, key: idempotencyKey } };
+    const { id, ...rest } = query;
+    return { ...rest, idPrefix: id };
   }
 
   private async find(id: string): Promise<TransactionRecord> {
@@ -138,7 +132,7 @@ export class TransactionsController {
     while (!isSettled(current.status)) {
       const left = until - Date.now();
       if (left <= 0) break;
-      const delivered = await this.listener.wait(current.id, Math.min(left, 1000));
+      const delivered = await this.waiters.wait(current.id, Math.min(left, 1000));
       current = delivered ?? (await this.store.load(current.id)) ?? current;
     }
     return current;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { TransactionStatus, TransactionSummary as SummaryView, TransactionView } from '@accord/contracts';
+import type { TransactionSummary, TransactionView } from '@accord/contracts';
 import type { Plan } from '@accord/core';
 import { PlanResolver } from '@accord/engine';
-import type { TransactionRecord, TransactionSummary } from '@accord/persistence';
+import type { TransactionListRow, TransactionRecord } from '@accord/persistence';
 
 /** Transaction views: the record with each step's dependencies from the
  * transaction's plan (cached per definition version), so a client can draw
@@ -23,7 +23,7 @@ export function presentTransaction(record: TransactionRecord, plan: Plan): Trans
     definition: record.definitionName === null ? null : { name: record.definitionName, version: record.definitionVersion },
     inline: record.spec !== null,
     type: record.type,
-    status: record.status as TransactionStatus,
+    status: record.status,
     input: record.input,
     deadlineAt: record.deadlineAt === null ? null : new Date(record.deadlineAt).toISOString(),
     createdAt: record.createdAt,
@@ -45,12 +45,12 @@ export function presentTransaction(record: TransactionRecord, plan: Plan): Trans
   };
 }
 
-export function presentSummary(summary: TransactionSummary): SummaryView {
+export function presentSummary(summary: TransactionListRow): TransactionSummary {
   return {
     id: summary.id,
     definition: summary.definitionName === null ? null : { name: summary.definitionName, version: summary.definitionVersion },
     type: summary.type,
-    status: summary.status as TransactionStatus,
+    status: summary.status,
     createdAt: summary.createdAt,
     updatedAt: summary.updatedAt,
   };

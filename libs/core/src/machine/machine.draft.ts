@@ -117,7 +117,7 @@ export abstract class MachineDraft<S extends TransactionState> {
     step.attempt = attempt;
     if (attempt === 1) step.attemptBase = 0;
     step.dueAt = dueAt;
-    this.commands.push({ type: 'call', step: step.name, phase, attempt, dueAt });
+    this.commands.push({ type: 'call', transactionId: this.state.id, step: step.name, phase, attempt, dueAt });
   }
 
   /** Schedules the next attempt of the step's phase; false when its budget is spent. */

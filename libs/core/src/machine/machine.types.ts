@@ -1,4 +1,4 @@
-import type { Phase } from '@accord/contracts';
+import type { CallRef, Phase } from '@accord/contracts';
 import type { Outcome } from '../outcome/outcome.classify';
 
 /** Inputs of a state machine. The shell turns job results, timers and
@@ -19,12 +19,9 @@ export type MachineEvent =
   | { type: 'skip'; step: string; output?: unknown }
   | { type: 'resolve'; note?: string };
 
-/** Work for the shell: call `phase` of `step` as attempt `attempt` at `dueAt`. */
-export interface CallCommand {
+/** Work for the shell: make the call `ref` names at `dueAt`. */
+export interface CallCommand extends CallRef {
   type: 'call';
-  step: string;
-  phase: Phase;
-  attempt: number;
   dueAt: number;
 }
 

@@ -1,4 +1,4 @@
-import { STEP_STATUS, type Phase, type StepStatus } from '@accord/contracts';
+import { STEP_STATUS, type Phase, type StepStatus, type TransactionStatus } from '@accord/contracts';
 
 export interface StepState {
   name: string;
@@ -28,7 +28,7 @@ export interface Reason {
 }
 
 /** What a saga and a TCC transaction have in common. */
-export interface TransactionState<Status extends string = string> {
+export interface TransactionState<Status extends TransactionStatus = TransactionStatus> {
   id: string;
   status: Status;
   /** Which way it moves; a STUCK transaction resumes in this direction. */
@@ -45,7 +45,7 @@ export interface TransactionState<Status extends string = string> {
   steps: StepState[];
 }
 
-export function initialState<Status extends string>(
+export function initialState<Status extends TransactionStatus>(
   status: Status,
   id: string,
   input: unknown,

@@ -14,7 +14,7 @@ import {
   key,
   maxParallelArb,
   type CallId,
-} from '../machine/machine.property.spec-kit';
+} from '../../spec-kit/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
 import { decideSaga } from './saga.machine';
 import type { StepState } from '../machine/transaction.state';

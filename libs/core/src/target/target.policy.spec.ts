@@ -1,5 +1,5 @@
 import { parseAllowList, type AllowEntry } from './allow-list';
-import { ALLOW_OTHER, DANGEROUS_URLS, withSelf, type Verdict } from './dangerous-urls.spec-kit';
+import { ALLOW_OTHER, DANGEROUS_URLS, withSelf, type Verdict } from '../../spec-kit/dangerous-urls.spec-kit';
 import { checkResolvedAddress, checkTargetUrl, targetPolicy, type TargetPolicy, type TargetVerdict } from './target.policy';
 
 const SELF_PORT = 3000;

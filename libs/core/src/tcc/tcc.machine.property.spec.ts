@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isTerminal, type Phase } from '@accord/contracts';
 import type { Plan, PlannedStep } from '../definition/plan';
-import { assertRandomSchedules, check, compileGenerated, DEADLINE_AT, earlierDeps, maxParallelArb, outcomeKindArb, picksArb, propertyRuns, scheduleArb, SimulatorBase, type CallId } from '../machine/machine.property.spec-kit';
+import { assertRandomSchedules, check, compileGenerated, DEADLINE_AT, earlierDeps, maxParallelArb, outcomeKindArb, picksArb, propertyRuns, scheduleArb, SimulatorBase, type CallId } from '../../spec-kit/machine.property.spec-kit';
 import type { CallCommand, Decision, MachineEvent } from '../machine/machine.types';
 import type { StepState } from '../machine/transaction.state';
 import { decideTcc } from './tcc.machine';

@@ -1,6 +1,6 @@
 import type { Plan } from '../definition/plan';
 import type { MachineEvent } from '../machine/machine.types';
-import { call, compilePlan, MachineDriver, misconfigured, names, ok, refused, unknown, type StepSpecBase } from '../machine/machine.spec-kit';
+import { call, compilePlan, MachineDriver, misconfigured, names, ok, refused, unknown, type StepSpecBase } from '../../spec-kit/machine.spec-kit';
 import { decideTcc } from './tcc.machine';
 import { initialTccState, type TccState } from './tcc.state';
 

@@ -2,7 +2,6 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity('idempotency_keys')
 export class IdempotencyKeyEntity {
-  @PrimaryColumn('text') namespace!: string;
   @PrimaryColumn('text') key!: string;
   @Column('text', { name: 'request_hash' }) requestHash!: string;
   @Column('uuid', { name: 'transaction_id' }) transactionId!: string;

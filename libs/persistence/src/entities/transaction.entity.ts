@@ -1,14 +1,14 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { DEADLINE_STATUSES, sqlStatusList } from '@accord/contracts';
 
 @Entity('transactions')
 @Index('transactions_list_idx', ['createdAt', 'id'])
 @Index('transactions_status_idx', ['status', 'createdAt'])
 @Index('transactions_definition_idx', ['definitionName', 'createdAt'])
 @Index('transactions_finished_idx', ['finishedAt'], { where: 'finished_at IS NOT NULL' })
-@Index('transactions_deadline_idx', ['deadlineAt'], { where: `status IN ('RUNNING', 'TRYING') AND deadline_at IS NOT NULL` })
+@Index('transactions_deadline_idx', ['deadlineAt'], { where: `status IN ${sqlStatusList(DEADLINE_STATUSES)} AND deadline_at IS NOT NULL` })
 export class TransactionEntity {
   @PrimaryColumn('uuid') id!: string;
-  @Column('text', { default: 'default' }) namespace!: string;
   @Column('text', { name: 'definition_name', nullable: true }) definitionName!: string | null;
   @Column('int', { name: 'definition_version', nullable: true }) definitionVersion!: number | null;
   /** The inline spec of a one-off transaction; null for registered definitions. */

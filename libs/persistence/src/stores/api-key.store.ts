@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../util/prepared-query';
+import type { ChannelSubscriber } from './pg-notifications';
 
 /** An API key as every view shows it: no key material. */
 export interface ApiKeyRecord {
@@ -37,7 +38,7 @@ export function apiKeyDigest(token: string): Buffer {
  * the audit row in the same statement. Lookups are cached for at most
  * `API_KEY_CACHE_TTL_MS`, so a request does not cost a database read; a
  * revocation empties this replica's entry at once and the others' through
- * the NOTIFY (TransactionListener calls `invalidate`).
+ * the NOTIFY (`cacheSubscriber`).
  */
 export class ApiKeyStore {
   private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
@@ -125,6 +126,17 @@ export class ApiKeyStore {
     this.generation++;
     if (id === undefined) return this.cache.clear();
     for (const [hash, entry] of this.cache) if (entry.record?.id === id) this.cache.delete(hash);
+  }
+
+  /** Hears revocations of every replica through PgNotifications; after the
+   * LISTEN was down, everything cached is forgotten (revocations may have
+   * been missed; the TTL covered the gap). */
+  cacheSubscriber(): ChannelSubscriber {
+    return {
+      channel: API_KEYS_NOTIFY_CHANNEL,
+      onNotify: (id) => this.invalidate(id || undefined),
+      onListening: () => this.invalidate(),
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Spec, TransactionType } from '@accord/contracts';
 import { preparedQuery } from '../util/prepared-query';
+import type { ChannelSubscriber } from './pg-notifications';
 
 export interface DefinitionRecord {
   name: string;
@@ -23,8 +24,8 @@ export const DEFINITIONS_NOTIFY_CHANNEL = 'accord_definitions';
  * - by name@version: registered versions are immutable, so kept for the life
  *   of the process;
  * - the latest version per name: only while something guarantees it is told
- *   about new versions (`enableLatestCache`, switched by the
- *   TransactionListener while its LISTEN connection is up). A registration
+ *   about new versions (`enableLatestCache`, switched by its
+ *   `cacheSubscriber` while the LISTEN connection is up). A registration
  *   on this replica invalidates it at once; one on another replica through
  *   the NOTIFY its INSERT sends. After a reconnect the cache starts empty,
  *   since notifications may have been missed.
@@ -113,6 +114,17 @@ export class DefinitionStore {
   enableLatestCache(on: boolean): void {
     this.latestCacheOn = on;
     this.invalidate();
+  }
+
+  /** Keeps the latest-version cache honest through PgNotifications: on
+   * while the LISTEN is up, and told of every registration. */
+  cacheSubscriber(): ChannelSubscriber {
+    return {
+      channel: DEFINITIONS_NOTIFY_CHANNEL,
+      onNotify: (name) => this.invalidate(name || undefined),
+      onListening: () => this.enableLatestCache(true),
+      onDeaf: () => this.enableLatestCache(false),
+    };
   }
 
   private async readLatest(name: string): Promise<DefinitionRecord | null> {

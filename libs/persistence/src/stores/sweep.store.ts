@@ -1,15 +1,18 @@
+import { DEADLINE_STATUSES, sqlStatusList, type CallRef, type Phase } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
-export interface OwedCall {
-  transactionId: string;
-  step: string;
-  phase: string;
-  attempt: number;
+/** A call Postgres says is owed, and since when. */
+export interface OwedCall extends CallRef {
   dueAt: number;
 }
 
-/** The recovery sweeper's queries. Safe on every replica at once: rows are
- * taken with SKIP LOCKED and re-enqueueing is idempotent. */
+/** The recovery sweeper's queries: plain reads, locking nothing. Every
+ * replica may see the same rows, and that is safe because what follows is:
+ * re-enqueueing a call is a no-op while its job exists (deterministic job
+ * ids), the worker that makes a call must first win its claim in Postgres
+ * (a compare-and-set on the step's lease), and a deadline is a transition
+ * like any other (a compare-and-set on the version; the second replica's is
+ * rejected). */
 export class SweepStore {
   constructor(private readonly db: DataSource) {}
 
@@ -19,13 +22,14 @@ export class SweepStore {
       `SELECT transaction_id, name, phase, attempt, due_at FROM steps
        WHERE due_at <= now() - make_interval(secs => $1 / 1000.0)
          AND (lease_until IS NULL OR lease_until < now())
-       ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+       ORDER BY due_at LIMIT $2`,
       [graceMs, limit],
     );
     return rows.map((r: Record<string, unknown>) => ({
       transactionId: r.transaction_id as string,
       step: r.name as string,
-      phase: r.phase as string,
+      // only the machines write it, and a step owing a call has a phase
+      phase: r.phase as Phase,
       attempt: r.attempt as number,
       dueAt: new Date(r.due_at as string).getTime(),
     }));
@@ -33,9 +37,9 @@ export class SweepStore {
 
   async overdueDeadlines(limit: number): Promise<string[]> {
     const rows = await this.db.query(
-      `SELECT id FROM transactions WHERE status IN ('RUNNING', 'TRYING') AND deadline_at IS NOT NULL AND deadline_at <= now()
+      `SELECT id FROM transactions WHERE status IN ${sqlStatusList(DEADLINE_STATUSES)} AND deadline_at IS NOT NULL AND deadline_at <= now()
          AND NOT pivot_passed
-       ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+       ORDER BY deadline_at LIMIT $1`,
       [limit],
     );
     return rows.map((r: { id: string }) => r.id);

@@ -1,9 +1,9 @@
-import type { TransactionType } from '@accord/contracts';
+import type { TransactionStatus, TransactionType } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
 /** What operators narrow transactions down by; every field is optional. */
 export interface TransactionFilter {
-  status?: string;
+  status?: TransactionStatus;
   definition?: string;
   /** Created at or after this instant (ISO 8601). */
   from?: string;
@@ -11,8 +11,8 @@ export interface TransactionFilter {
   to?: string;
   /** The id's first hex digits (1–32, lower case, no dashes): a whole id matches itself. */
   idPrefix?: string;
-  /** The idempotency key the transaction was started with, in its namespace. */
-  idempotencyKey?: { namespace: string; key: string };
+  /** The idempotency key the transaction was started with. */
+  idempotencyKey?: string;
 }
 
 export interface ListFilter extends TransactionFilter {
@@ -20,12 +20,13 @@ export interface ListFilter extends TransactionFilter {
   after?: { createdAt: string; id: string };
 }
 
-export interface TransactionSummary {
+/** One row of the operators' list, before it is presented. */
+export interface TransactionListRow {
   id: string;
   definitionName: string | null;
   definitionVersion: number | null;
   type: TransactionType;
-  status: string;
+  status: TransactionStatus;
   createdAt: string;
   updatedAt: string;
   /** `created_at` with its microseconds, for the page cursor: milliseconds
@@ -37,7 +38,7 @@ export interface TransactionSummary {
 export class TransactionQueryStore {
   constructor(private readonly db: DataSource) {}
 
-  async list(filter: ListFilter): Promise<TransactionSummary[]> {
+  async list(filter: ListFilter): Promise<TransactionListRow[]> {
     const { where, params } = conditions(filter);
     if (filter.after) {
       where.push(`(created_at, id) < ($${params.push(filter.after.createdAt)}::timestamptz, $${params.push(filter.after.id)}::uuid)`);
@@ -54,7 +55,7 @@ export class TransactionQueryStore {
       definitionName: r.definition_name as string | null,
       definitionVersion: r.definition_version as number | null,
       type: r.type as TransactionType,
-      status: r.status as string,
+      status: r.status as TransactionStatus,
       createdAt: new Date(r.created_at as string).toISOString(),
       updatedAt: new Date(r.updated_at as string).toISOString(),
       cursorAt: r.cursor_at as string,
@@ -68,12 +69,12 @@ export class TransactionQueryStore {
     return new Map(rows.map((r: { status: string; n: number }) => [r.status, r.n]));
   }
 
-  async countByStatus(status: string): Promise<number> {
+  async countByStatus(status: TransactionStatus): Promise<number> {
     const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
     return rows[0].n;
   }
 
-  async idsByStatus(status: string, definition: string | undefined, limit: number): Promise<string[]> {
+  async idsByStatus(status: TransactionStatus, definition: string | undefined, limit: number): Promise<string[]> {
     const rows = await this.db.query(
       `SELECT id FROM transactions WHERE status = $1 AND ($2::text IS NULL OR definition_name = $2)
        ORDER BY created_at LIMIT $3`,
@@ -98,8 +99,7 @@ function conditions(filter: TransactionFilter): { where: string[]; params: unkno
     where.push(`id BETWEEN $${params.push(low)}::uuid AND $${params.push(high)}::uuid`);
   }
   if (filter.idempotencyKey) {
-    const { namespace, key } = filter.idempotencyKey;
-    where.push(`id IN (SELECT transaction_id FROM idempotency_keys WHERE namespace = $${params.push(namespace)} AND key = $${params.push(key)})`);
+    where.push(`id IN (SELECT transaction_id FROM idempotency_keys WHERE key = $${params.push(filter.idempotencyKey)})`);
   }
   return { where, params };
 }

@@ -1,5 +1,6 @@
-import type { Phase, Spec, TransactionType } from '@accord/contracts';
+import type { CallRef, Phase, Spec, TransactionStatus, TransactionType } from '@accord/contracts';
 import type { Reason, StepState, TransactionState } from '@accord/core';
+import { toIso, toMs } from '../util/time';
 import type { AuditEntry } from './audit.store';
 
 export interface StepRecord extends StepState {
@@ -11,12 +12,11 @@ export interface StepRecord extends StepState {
 /** A transaction row with its steps, as loaded in one round trip. */
 export interface TransactionRecord {
   id: string;
-  namespace: string;
   definitionName: string | null;
   definitionVersion: number | null;
   spec: Spec | null;
   type: TransactionType;
-  status: string;
+  status: TransactionStatus;
   direction: 'forward' | 'backward';
   pivotPassed: boolean;
   input: unknown;
@@ -57,11 +57,7 @@ export function toTransactionState(record: TransactionRecord): TransactionState 
 }
 
 /** One participant call, for the attempt log. */
-export interface AttemptRecord {
-  transactionId: string;
-  step: string;
-  phase: Phase;
-  attempt: number;
+export interface AttemptRecord extends CallRef {
   claim: number;
   startedAt: number;
   latencyMs: number;
@@ -75,8 +71,6 @@ export interface AttemptRecord {
   worker: string;
 }
 
-const ms = (value: string | Date | null): number | null => (value === null ? null : new Date(value).getTime());
-const iso = (value: string | Date | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 interface StepRow {
   name: string;
@@ -98,37 +92,37 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
   const steps = (row.steps as StepRow[] | null) ?? [];
   return {
     id: row.id as string,
-    namespace: row.namespace as string,
     definitionName: row.definition_name as string | null,
     definitionVersion: row.definition_version as number | null,
     spec: row.spec as Spec | null,
     type: row.type as TransactionType,
-    status: row.status as string,
+    // only the machines write it
+    status: row.status as TransactionStatus,
     direction: row.direction as 'forward' | 'backward',
     pivotPassed: row.pivot_passed as boolean,
     input: row.input,
-    deadlineAt: ms(row.deadline_at as string | null),
+    deadlineAt: toMs(row.deadline_at as string | null),
     rollbackReason: (row.rollback_reason as Reason | null) ?? null,
     stuckReason: (row.stuck_reason as Reason | null) ?? null,
     version: row.version as number,
     traceparent: row.traceparent as string | null,
-    createdAt: iso(row.created_at as string)!,
-    updatedAt: iso(row.updated_at as string)!,
-    finishedAt: iso(row.finished_at as string | null),
+    createdAt: toIso(row.created_at as string)!,
+    updatedAt: toIso(row.updated_at as string)!,
+    finishedAt: toIso(row.finished_at as string | null),
     steps: steps.map((s) => ({
       name: s.name,
       status: s.status as StepState['status'],
       phase: s.phase as Phase | null,
       attempt: s.attempt,
       attemptBase: s.attempt_base,
-      dueAt: ms(s.due_at),
-      leaseUntil: ms(s.lease_until),
+      dueAt: toMs(s.due_at),
+      leaseUntil: toMs(s.lease_until),
       claim: s.claim,
       mayHaveApplied: s.may_have_applied,
       input: s.input,
       output: s.output,
       lastError: s.last_error,
-      updatedAt: iso(s.updated_at)!,
+      updatedAt: toIso(s.updated_at)!,
     })),
   };
 }
@@ -141,7 +135,7 @@ export type StepWrite = StepState & { leaseMs: number };
 export interface NewTransaction
   extends Pick<
     TransactionRecord,
-    'id' | 'namespace' | 'definitionName' | 'definitionVersion' | 'spec' | 'type' | 'status' | 'direction' | 'input'
+    'id' | 'definitionName' | 'definitionVersion' | 'spec' | 'type' | 'status' | 'direction' | 'input'
     | 'deadlineAt' | 'traceparent'
   > {
   steps: StepWrite[];
@@ -151,8 +145,8 @@ export interface NewTransaction
 export interface Transition {
   id: string;
   expectedVersion: number;
-  status: string;
-  direction: string;
+  status: TransactionStatus;
+  direction: 'forward' | 'backward';
   pivotPassed: boolean;
   finished: boolean;
   /** Wakes `?waitMs=` waiters on every replica (delivered at commit). */

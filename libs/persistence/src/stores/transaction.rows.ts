@@ -1,4 +1,5 @@
 import type { NewTransaction, StepWrite, Transition, TransactionRecord } from './transaction.record';
+import { toIso } from '../util/time';
 import type { TransitionRow } from './transition.sql';
 
 /** Rows to and from the transition statements. */
@@ -8,7 +9,6 @@ export function insertedRecord(tx: NewTransaction, createdAt: Date | string): Tr
   const at = new Date(createdAt).toISOString();
   return {
     id: tx.id,
-    namespace: tx.namespace,
     definitionName: tx.definitionName,
     definitionVersion: tx.definitionVersion,
     spec: tx.spec,
@@ -43,7 +43,7 @@ export function stepJson(s: StepWrite): Record<string, unknown> {
     phase: s.phase,
     attempt: s.attempt,
     attempt_base: s.attemptBase,
-    due_at: iso(s.dueAt),
+    due_at: toIso(s.dueAt),
     lease_ms: s.leaseMs,
     may_have_applied: s.mayHaveApplied,
     input: s.input ?? null,
@@ -60,13 +60,9 @@ export function transitionRequest(t: Transition): TransitionRow {
     finished: t.finished, rollback_reason: t.rollbackReason, stuck_reason: t.stuckReason,
     input_changed: t.newInput !== null, new_input: t.newInput?.value ?? null,
     steps: t.steps.map(stepJson), a_step: a?.step ?? null, a_claim: a?.claim ?? null,
-    a_phase: a?.phase ?? null, a_attempt: a?.attempt ?? null, a_started_at: a ? iso(a.startedAt) : null,
+    a_phase: a?.phase ?? null, a_attempt: a?.attempt ?? null, a_started_at: a ? toIso(a.startedAt) : null,
     a_latency_ms: a?.latencyMs ?? null, a_outcome: a?.outcome ?? null, a_status_code: a?.statusCode ?? null,
     a_error: a?.error ?? null, a_request: a ? (a.request ?? null) : null, a_applied: a?.applied ?? null,
     a_budget_exhausted: a?.budgetExhausted ?? null, a_worker: a?.worker ?? null,
   };
-}
-
-export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
 }

@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
+import type { CallRef } from '@accord/contracts';
 import { preparedQuery } from '../util/prepared-query';
 import { Batcher } from './batcher';
 import {
   mapTransactionRow, type AttemptRecord, type Claim, type NewTransaction, type Transition, type TransactionRecord,
 } from './transaction.record';
-import { insertedRecord, iso, stepJson, transitionRequest } from './transaction.rows';
+import { toIso } from '../util/time';
+import { insertedRecord, stepJson, transitionRequest } from './transaction.rows';
 import {
   CLAIM_BATCH_SQL, CLAIM_ONE_SQL, COMMIT_BATCH_SQL, COMMIT_ONE_SQL, COMMIT_ONE_WITH_EXTRAS_SQL, INSERT_IDEMPOTENT_SQL,
   INSERT_SQL, LOAD_SQL, TRANSITION_FIELDS,
@@ -22,12 +24,6 @@ export interface NotifyObserver {
 const BATCHES_IN_FLIGHT = 4;
 const MAX_BATCH = 64;
 
-interface ClaimRequest {
-  id: string;
-  step: string;
-  phase: string;
-  attempt: number;
-}
 
 /**
  * The hot path. Each method is one statement (one round trip), and every
@@ -38,13 +34,13 @@ export class TransactionStore {
   /** Told about every transition that sends the waiters' NOTIFY: before the
    * statement (`expect`), then with the transaction as committed (`deliver`)
    * or that it did not commit (`abandon`). A waiter on this replica then
-   * needs no reload (the TransactionListener). */
+   * needs no reload (TransactionWaiters). */
   notifyObserver: NotifyObserver | null = null;
 
-  private readonly claims = new Batcher<ClaimRequest, Claim | null>(
+  private readonly claims = new Batcher<CallRef, Claim | null>(
     (batch) => this.claimBatch(batch),
-    (req) => this.claimOne(req),
-    { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (r) => `${r.id}/${r.step}` },
+    (call) => this.claimOne(call),
+    { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (c) => `${c.transactionId}/${c.step}` },
   );
 
   private readonly commits = new Batcher<Transition, boolean>(
@@ -60,8 +56,8 @@ export class TransactionStore {
    * the key already existed. */
   async insert(tx: NewTransaction): Promise<TransactionRecord | null> {
     const values = [
-      tx.id, tx.namespace, tx.definitionName, tx.definitionVersion, tx.spec === null ? null : JSON.stringify(tx.spec),
-      tx.type, tx.status, tx.direction, JSON.stringify(tx.input ?? null), iso(tx.deadlineAt), tx.traceparent,
+      tx.id, tx.definitionName, tx.definitionVersion, tx.spec === null ? null : JSON.stringify(tx.spec),
+      tx.type, tx.status, tx.direction, JSON.stringify(tx.input ?? null), toIso(tx.deadlineAt), tx.traceparent,
       JSON.stringify(tx.steps.map((s, idx) => ({ ...stepJson(s), idx }))),
     ];
     // Everything but the timestamp is what we wrote: the record is built here
@@ -75,10 +71,10 @@ export class TransactionStore {
     return rows.length === 0 ? null : insertedRecord(tx, rows[0].created_at as Date | string);
   }
 
-  async findIdempotencyKey(namespace: string, key: string): Promise<{ requestHash: string; transactionId: string } | null> {
+  async findIdempotencyKey(key: string): Promise<{ requestHash: string; transactionId: string } | null> {
     const rows = await this.db.query(
-      'SELECT request_hash, transaction_id FROM idempotency_keys WHERE namespace = $1 AND key = $2',
-      [namespace, key],
+      'SELECT request_hash, transaction_id FROM idempotency_keys WHERE key = $1',
+      [key],
     );
     return rows.length === 0 ? null : { requestHash: rows[0].request_hash, transactionId: rows[0].transaction_id };
   }
@@ -92,8 +88,8 @@ export class TransactionStore {
    * fencing token and sets the lease. Null when it is not owed or is leased.
    * Also returns the transaction as of the claim, so the result's transition
    * can start from it. */
-  claim(id: string, step: string, phase: string, attempt: number): Promise<Claim | null> {
-    return this.claims.submit({ id, step, phase, attempt });
+  claim(call: CallRef): Promise<Claim | null> {
+    return this.claims.submit(call);
   }
 
   /** Applies a transition if nobody moved the transaction since it was
@@ -105,10 +101,10 @@ export class TransactionStore {
 
   /** Ends this claim's lease now, so the call is owed again at once (the
    * claim stays: the call may count as taken over). */
-  async releaseLease(id: string, step: string, phase: string, attempt: number, claim: number): Promise<void> {
+  async releaseLease(call: CallRef, claim: number): Promise<void> {
     await this.db.query(
       `UPDATE steps SET lease_until = now() WHERE transaction_id = $1 AND name = $2 AND phase = $3 AND attempt = $4 AND claim = $5`,
-      [id, step, phase, attempt, claim],
+      [call.transactionId, call.step, call.phase, call.attempt, claim],
     );
   }
 
@@ -118,7 +114,7 @@ export class TransactionStore {
       `INSERT INTO attempts (transaction_id, step, phase, attempt, claim, started_at, latency_ms, outcome, status_code,
          error, request, applied, budget_exhausted, worker)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)`,
-      [a.transactionId, a.step, a.phase, a.attempt, a.claim, iso(a.startedAt), a.latencyMs, a.outcome, a.statusCode,
+      [a.transactionId, a.step, a.phase, a.attempt, a.claim, toIso(a.startedAt), a.latencyMs, a.outcome, a.statusCode,
         a.error, JSON.stringify(a.request ?? null), a.applied, a.budgetExhausted, a.worker],
     );
   }
@@ -132,14 +128,14 @@ export class TransactionStore {
     );
   }
 
-  private async claimOne(r: ClaimRequest): Promise<Claim | null> {
-    const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [r.id, r.step, r.phase, r.attempt]);
+  private async claimOne(c: CallRef): Promise<Claim | null> {
+    const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [c.transactionId, c.step, c.phase, c.attempt]);
     return row ? claimOf(row) : null;
   }
 
-  private async claimBatch(batch: ClaimRequest[]): Promise<(Claim | null)[]> {
+  private async claimBatch(batch: CallRef[]): Promise<(Claim | null)[]> {
     const rows = await preparedQuery(this.db, 'claim_batch', CLAIM_BATCH_SQL, [
-      JSON.stringify(batch.map((r, i) => ({ i, id: r.id, name: r.step, phase: r.phase, attempt: r.attempt }))),
+      JSON.stringify(batch.map((c, i) => ({ i, id: c.transactionId, name: c.step, phase: c.phase, attempt: c.attempt }))),
       batch.length,
     ]);
     const claims: (Claim | null)[] = batch.map(() => null);

@@ -9,7 +9,7 @@
  * - `allowOther`: PARTICIPANT_ALLOW set to entries that name none of them.
  * The rule is the one the refusal reports (`allowed` when there is none).
  */
-import type { TargetRule } from './target.policy';
+import type { TargetRule } from '../src/target/target.policy';
 
 export type Verdict = 'allowed' | TargetRule;
 

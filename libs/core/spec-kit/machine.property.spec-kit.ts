@@ -8,12 +8,12 @@
  */
 import fc from 'fast-check';
 import { STEP_STATUS, type Phase, type TransactionType } from '@accord/contracts';
-import { compileSpec } from '../definition/definition.compile';
-import type { Plan, PlannedStep } from '../definition/plan';
-import type { Outcome } from '../outcome/outcome.classify';
+import { compileSpec } from '../src/definition/definition.compile';
+import type { Plan, PlannedStep } from '../src/definition/plan';
+import type { Outcome } from '../src/outcome/outcome.classify';
 import type { Decide } from './machine.spec-kit';
-import type { CallCommand, Decision, MachineEvent } from './machine.types';
-import type { StepState, TransactionState } from './transaction.state';
+import type { CallCommand, Decision, MachineEvent } from '../src/machine/machine.types';
+import type { StepState, TransactionState } from '../src/machine/transaction.state';
 
 // ---- generators --------------------------------------------------------------
 

@@ -4,11 +4,11 @@
  * state, clock and issued commands. Excluded from the build (`*.spec-kit.ts`).
  */
 import type { Phase, TransactionType } from '@accord/contracts';
-import { compileSpec } from '../definition/definition.compile';
-import type { Plan } from '../definition/plan';
-import type { Outcome } from '../outcome/outcome.classify';
-import type { CallCommand, Clock, Decision, MachineEvent } from './machine.types';
-import type { StepState, TransactionState } from './transaction.state';
+import { compileSpec } from '../src/definition/definition.compile';
+import type { Plan } from '../src/definition/plan';
+import type { Outcome } from '../src/outcome/outcome.classify';
+import type { CallCommand, Clock, Decision, MachineEvent } from '../src/machine/machine.types';
+import type { StepState, TransactionState } from '../src/machine/transaction.state';
 
 // ---- plans -------------------------------------------------------------------
 
@@ -50,7 +50,8 @@ export const refused = (status = 409): Outcome => ({ type: 'refused', status });
 export const unknown = (retryAfterMs?: number): Outcome => ({ type: 'retry', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 export const misconfigured = (status = 400): Outcome => ({ type: 'misconfigured', status });
 
-export const call = (step: string, phase: Phase, attempt = 1, dueAt = 0) => ({ type: 'call', step, phase, attempt, dueAt });
+/** A command of the driver's transaction (`tx-1`). */
+export const call = (step: string, phase: Phase, attempt = 1, dueAt = 0) => ({ type: 'call', transactionId: 'tx-1', step, phase, attempt, dueAt });
 export const names = (commands: CallCommand[]) => commands.map((c) => `${c.step}:${c.phase}`);
 
 // ---- the driver ------------------------------------------------------------------
