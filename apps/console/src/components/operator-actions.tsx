@@ -5,6 +5,31 @@ import { ActionDialog, parseJsonField } from './action-dialog';
 
 type Action = 'retry' | 'retry-input' | 'skip' | 'resolve' | 'abort';
 
+/** The actions whose dialog asks for nothing but the note. */
+const NOTE_ONLY = {
+  retry: {
+    title: 'Retry transaction',
+    description: 'Resumes the transaction from where it stopped, with a fresh retry budget for its stuck calls.',
+    confirm: 'Retry',
+    done: 'Retried: the transaction is {status}.',
+    run: (id: string, note: string) => accord.retry(id, { note }),
+  },
+  resolve: {
+    title: 'Resolve transaction',
+    description: 'Closes the transaction as RESOLVED: nothing more is called. Say in the note what was done by hand.',
+    confirm: 'Resolve',
+    done: 'Resolved: the transaction is {status}.',
+    run: (id: string, note: string) => accord.resolve(id, { note }),
+  },
+  abort: {
+    title: 'Abort transaction',
+    description: 'Rolls the transaction back: what was done is compensated (or cancelled). Refused once it passed its commit point.',
+    confirm: 'Abort',
+    done: 'Aborted: the transaction is {status}.',
+    run: (id: string, note: string) => accord.abort(id, { note }),
+  },
+} as const;
+
 /** Phases whose skip carries an output: the step then counts as succeeded
  * going forward. A skipped compensation, confirm or cancel carries none. */
 const FORWARD_PHASES = new Set(['action', 'try']);
@@ -20,6 +45,7 @@ export function OperatorActions({ transaction, onDone }: { transaction: Transact
   const [open, setOpen] = useState<Action | null>(null);
   const stuck = transaction.status === 'STUCK';
   const abortable = ABORTABLE.has(transaction.status);
+  const noteOnly = open === 'retry' || open === 'resolve' || open === 'abort' ? NOTE_ONLY[open] : null;
   const close = () => setOpen(null);
   const done = (message: string) => (next: TransactionView) => onDone(message, next);
   const button = (action: Action, label: string) => (
@@ -41,35 +67,17 @@ export function OperatorActions({ transaction, onDone }: { transaction: Transact
         {abortable && button('abort', 'Abort')}
       </div>
 
-      {open === 'retry' && (
+      {noteOnly && (
         <ActionDialog
-          title="Retry transaction"
-          description="Resumes the transaction from where it stopped, with a fresh retry budget for its stuck calls."
-          confirmLabel="Retry"
+          title={noteOnly.title}
+          description={noteOnly.description}
+          confirmLabel={noteOnly.confirm}
           onClose={close}
-          onConfirm={(note) => accord.retry(transaction.id, { note }).then(done('Retried: the transaction is {status}.'))}
+          onConfirm={(note) => noteOnly.run(transaction.id, note).then(done(noteOnly.done))}
         />
       )}
       {open === 'retry-input' && <RetryWithInput transaction={transaction} onClose={close} onDone={done('Retried with the new input: the transaction is {status}.')} />}
       {open === 'skip' && <SkipStep transaction={transaction} onClose={close} onDone={done('Step skipped: the transaction is {status}.')} />}
-      {open === 'resolve' && (
-        <ActionDialog
-          title="Resolve transaction"
-          description="Closes the transaction as RESOLVED: nothing more is called. Say in the note what was done by hand."
-          confirmLabel="Resolve"
-          onClose={close}
-          onConfirm={(note) => accord.resolve(transaction.id, { note }).then(done('Resolved: the transaction is {status}.'))}
-        />
-      )}
-      {open === 'abort' && (
-        <ActionDialog
-          title="Abort transaction"
-          description="Rolls the transaction back: what was done is compensated (or cancelled). Refused once it passed its commit point."
-          confirmLabel="Abort"
-          onClose={close}
-          onConfirm={(note) => accord.abort(transaction.id, { note }).then(done('Aborted: the transaction is {status}.'))}
-        />
-      )}
     </section>
   );
 }

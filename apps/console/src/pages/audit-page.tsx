@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { accord } from '../api/accord';
 import { AuditChange } from '../components/audit-change';
 import { ErrorNotice } from '../components/error-notice';
+import { ListTable } from '../components/list-table';
 import { formatTime, shortId } from '../format';
 import { paths } from '../paths';
 import { useLoad } from '../use-load';
@@ -54,41 +55,28 @@ export function AuditPage() {
       <ErrorNotice error={first.error ?? olderError} />
       {first.data && entries.length === 0 && <p class="empty">No operator action recorded{transactionId ? ' for this transaction' : ''}.</p>}
       {entries.length > 0 && (
-        <table class="list">
-          <caption class="visually-hidden">Operator actions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Transaction</th>
-              <th scope="col">Note</th>
-              <th scope="col">Change</th>
+        <ListTable caption="Operator actions, newest first" columns={['When', 'Who', 'Action', 'Transaction', 'Note', 'Change']}>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td data-label="When">{formatTime(e.at)}</td>
+              <td data-label="Who">{e.actor}</td>
+              <td data-label="Action">{e.action}</td>
+              <td data-label="Transaction">
+                {e.transactionId ? (
+                  <a href={paths.transaction(e.transactionId)} class="mono" title={e.transactionId}>
+                    {shortId(e.transactionId)}
+                  </a>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td data-label="Note">{e.note ?? '—'}</td>
+              <td data-label="Change">
+                <AuditChange entry={e} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td data-label="When">{formatTime(e.at)}</td>
-                <td data-label="Who">{e.actor}</td>
-                <td data-label="Action">{e.action}</td>
-                <td data-label="Transaction">
-                  {e.transactionId ? (
-                    <a href={paths.transaction(e.transactionId)} class="mono" title={e.transactionId}>
-                      {shortId(e.transactionId)}
-                    </a>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td data-label="Note">{e.note ?? '—'}</td>
-                <td data-label="Change">
-                  <AuditChange entry={e} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
       {!exhausted && entries.length > 0 && (
         <button type="button" onClick={() => void loadOlder()}>

@@ -1,5 +1,6 @@
 import { accord } from '../api/accord';
 import { ErrorNotice } from '../components/error-notice';
+import { ListTable } from '../components/list-table';
 import { formatTime } from '../format';
 import { paths } from '../paths';
 import { useLoad } from '../use-load';
@@ -12,31 +13,19 @@ export function DefinitionsPage() {
       <ErrorNotice error={definitions.error} />
       {definitions.data && definitions.data.length === 0 && <p class="empty">No definition is registered yet.</p>}
       {definitions.data && definitions.data.length > 0 && (
-        <table class="list">
-          <caption class="visually-hidden">Definitions, latest version of each</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Latest version</th>
-              <th scope="col">Steps</th>
-              <th scope="col">Registered</th>
+        <ListTable caption="Definitions, latest version of each" columns={['Name', 'Type', 'Latest version', 'Steps', 'Registered']}>
+          {definitions.data.map((d) => (
+            <tr key={d.name}>
+              <td data-label="Name">
+                <a href={paths.definition(d.name)}>{d.name}</a>
+              </td>
+              <td data-label="Type">{d.type}</td>
+              <td data-label="Latest version">v{d.version}</td>
+              <td data-label="Steps">{d.steps.length}</td>
+              <td data-label="Registered">{formatTime(d.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {definitions.data.map((d) => (
-              <tr key={d.name}>
-                <td data-label="Name">
-                  <a href={paths.definition(d.name)}>{d.name}</a>
-                </td>
-                <td data-label="Type">{d.type}</td>
-                <td data-label="Latest version">v{d.version}</td>
-                <td data-label="Steps">{d.steps.length}</td>
-                <td data-label="Registered">{formatTime(d.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
     </section>
   );

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { accord } from '../api/accord';
 import { AuditChange } from '../components/audit-change';
 import { ErrorNotice } from '../components/error-notice';
+import { ListTable } from '../components/list-table';
 import { JsonView } from '../components/json-view';
 import { OperatorActions } from '../components/operator-actions';
 import { StatusBadge } from '../components/status-badge';
@@ -97,36 +98,24 @@ export function TransactionPage({ id }: { id: string }) {
       <section aria-labelledby="steps-title">
         <h2 id="steps-title">Steps</h2>
         <StepGraph steps={view.steps} label={`Steps of transaction ${shortId(view.id)} as a graph`} linkSteps />
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">Status</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Next attempt</th>
-              <th scope="col">Last error</th>
+        <ListTable columns={['Step', 'Status', 'Phase', 'Attempts', 'Next attempt', 'Last error']}>
+          {view.steps.map((s) => (
+            <tr key={s.name} id={`step-${encodeURIComponent(s.name)}`} tabIndex={-1}>
+              <th scope="row" data-label="Step">
+                {s.name}
+              </th>
+              <td data-label="Status">
+                <StatusBadge status={s.status} />
+              </td>
+              <td data-label="Phase">{s.phase ?? '—'}</td>
+              <td data-label="Attempts">{s.attempts}</td>
+              <td data-label="Next attempt">{formatTime(s.nextAttemptAt)}</td>
+              <td data-label="Last error" class={s.lastError ? 'error-text' : undefined}>
+                {s.lastError ?? '—'}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {view.steps.map((s) => (
-              <tr key={s.name} id={`step-${encodeURIComponent(s.name)}`} tabIndex={-1}>
-                <th scope="row" data-label="Step">
-                  {s.name}
-                </th>
-                <td data-label="Status">
-                  <StatusBadge status={s.status} />
-                </td>
-                <td data-label="Phase">{s.phase ?? '—'}</td>
-                <td data-label="Attempts">{s.attempts}</td>
-                <td data-label="Next attempt">{formatTime(s.nextAttemptAt)}</td>
-                <td data-label="Last error" class={s.lastError ? 'error-text' : undefined}>
-                  {s.lastError ?? '—'}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       </section>
 
       <section aria-labelledby="io-title">

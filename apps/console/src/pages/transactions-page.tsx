@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { accord, type TransactionFilter } from '../api/accord';
 import { ErrorNotice } from '../components/error-notice';
+import { ListTable } from '../components/list-table';
 import { StatusBadge } from '../components/status-badge';
 import { formatTime, fromLocalInput, shortId, toLocalInput } from '../format';
 import { paths } from '../paths';
@@ -61,35 +62,23 @@ export function TransactionsPage() {
       <ErrorNotice error={list.error ?? counts.error} />
       {list.data && list.data.items.length === 0 && <p class="empty">No transaction matches these filters.</p>}
       {list.data && list.data.items.length > 0 && (
-        <table class="list">
-          <caption class="visually-hidden">Transactions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Transaction</th>
-              <th scope="col">Definition</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
+        <ListTable caption="Transactions, newest first" columns={['Transaction', 'Definition', 'Status', 'Created', 'Updated']}>
+          {list.data.items.map((t) => (
+            <tr key={t.id}>
+              <td data-label="Transaction">
+                <a href={paths.transaction(t.id)} class="mono" title={t.id}>
+                  {shortId(t.id)}
+                </a>
+              </td>
+              <td data-label="Definition">{t.definition ? `${t.definition.name} v${t.definition.version}` : <em>inline {t.type}</em>}</td>
+              <td data-label="Status">
+                <StatusBadge status={t.status} />
+              </td>
+              <td data-label="Created">{formatTime(t.createdAt)}</td>
+              <td data-label="Updated">{formatTime(t.updatedAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((t) => (
-              <tr key={t.id}>
-                <td data-label="Transaction">
-                  <a href={paths.transaction(t.id)} class="mono" title={t.id}>
-                    {shortId(t.id)}
-                  </a>
-                </td>
-                <td data-label="Definition">{t.definition ? `${t.definition.name} v${t.definition.version}` : <em>inline {t.type}</em>}</td>
-                <td data-label="Status">
-                  <StatusBadge status={t.status} />
-                </td>
-                <td data-label="Created">{formatTime(t.createdAt)}</td>
-                <td data-label="Updated">{formatTime(t.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
       <div class="pager">
         <button type="button" disabled={cursors.length <= 1} onClick={() => setPages({ key, cursors: cursors.slice(0, -1) })}>
