@@ -1,6 +1,7 @@
 /**
- * The SDK packages as a user gets them. `npm pack` packs every workspace
- * package (from the build) into a temporary folder; a project outside the
+ * The SDK packages as a user gets them. `npm pack -w packages` packs every
+ * workspace under packages/ (from the build; the console is an app, not a
+ * package) into a temporary folder; a project outside the
  * repository installs those tarballs with npm, and runs there a participant
  * on @accord/participant (barrier on a Postgres database of its own) and a
  * client on @accord/client against the built coordinator: the saga
@@ -85,7 +86,7 @@ beforeAll(async () => {
 
   // What `npm run build` produced; scripts off, so packing never rebuilds under other tests' feet.
   const pack = await ok(
-    run('npm', ['pack', '--workspaces', '--ignore-scripts', '--json', '--pack-destination', tarballs], ROOT),
+    run('npm', ['pack', '--workspace', 'packages', '--ignore-scripts', '--json', '--pack-destination', tarballs], ROOT),
     'npm pack',
   );
   timings.pack = pack.ms;
