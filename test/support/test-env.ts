@@ -54,12 +54,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Drops a database made by createTestDatabase, closing whatever is still connected to it. */
+/**
+ * Drops a database made by createTestDatabase, closing whatever is still connected to it.
+ * A pg Pool's end() resolves before its sockets have closed, and a backend that FORCE
+ * terminates then answers the closing client with 57P01, which the pool emits as an
+ * unhandled 'error' into whichever test runs next: so the drop first waits up to three seconds
+ * for the backends of callers that did close to go by themselves.
+ */
 export async function dropTestDatabase(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
   const admin = new Client({ connectionString: required('ACCORD_TEST_PG_URL') });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`);
+    for (let waited = 0; waited < 3000; waited += 50) {
+      const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (rows[0].n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {
     await admin.end();
   }
