@@ -22,6 +22,14 @@ const RELATIVE_INTO_OTHER_LIB = {
   message: 'Import another lib or package through its entry point (@accord/<name>), not by a relative path.',
 };
 
+// Tracing off loads no OpenTelemetry code: only libs/tracing imports it, and
+// the coordinator requires that lib only when an OTLP endpoint is configured
+// (apps/coordinator/instrument.ts). Its libs name the engine's Tracing port.
+const NO_OPENTELEMETRY = {
+  group: ['@opentelemetry/*'],
+  message: 'Only libs/tracing imports OpenTelemetry (loaded only when tracing is on); use the engine\'s Tracing port.',
+};
+
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const BUILTINS = builtinModules.filter((name) => !name.startsWith('_'));
 
@@ -150,6 +158,13 @@ export default defineConfig(
   },
   {
     files: ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'libs/tracing/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB, NO_OPENTELEMETRY] }],
+    },
+  },
+  {
+    files: ['libs/tracing/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB] }],

@@ -1,3 +1,5 @@
+// First: starts tracing (when configured) before what it instruments loads.
+import { tracingStarted } from './instrument';
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
@@ -8,14 +10,24 @@ import {
   Authenticator, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
 } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
+import { maskUrl } from '@accord/core';
+import { Untraced } from '@accord/engine';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
 import { connectWithRetry } from './connect';
 import { Runtime } from './runtime';
 
+/** How long shutdown waits for the last spans to be sent: a collector that
+ * has not answered by then is not waited for. */
+const TRACE_FLUSH_MS = 1000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, tracingStarted?.started.logFields);
+  if (tracingStarted) {
+    const { endpoint, protocol, serviceName, sampler } = tracingStarted.config;
+    logger.info({ endpoint: maskUrl(endpoint), protocol, serviceName, sampler }, 'tracing on: spans are exported over OTLP');
+  }
   if (!config.authEnabled) logger.warn('ADMIN_TOKEN is not set: authentication is OFF (allowed outside production only)');
   if (!config.SIGNING_SECRET) logger.warn('SIGNING_SECRET is not set: calls to participants are not signed');
   if (!config.PARTICIPANT_ALLOW) {
@@ -25,7 +37,8 @@ async function main(): Promise<void> {
     );
   }
 
-  const runtime = new Runtime(config, logger);
+  const tracing = tracingStarted?.started.tracing ?? new Untraced();
+  const runtime = new Runtime(config, logger, tracing);
   const webhookRefused = await runtime.checkWebhookTarget();
   if (webhookRefused) throw new ConfigError(webhookRefused);
   const migrations = await connectWithRetry(runtime, logger);
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
     force.unref();
     await app.close();
     await runtime.stop();
+    await tracing.flush(TRACE_FLUSH_MS);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,19 +1,19 @@
 import type IORedis from 'ioredis';
-import { SAGA_STATUS } from '@accord/contracts';
+import type { TraceContext } from '@accord/contracts';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
   DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents,
-  TransitionRunner,
+  TransitionRunner, type Tracing,
 } from '@accord/engine';
 import {
-  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, OutboxStore, PgNotifications, RetentionStore, SweepStore,
-  TransactionQueryStore, TransactionStore, TransactionWaiters,
+  ApiKeyStore, AuditStore, createDataSource, DefinitionStore, GaugeStore, OutboxStore, PgNotifications, RetentionStore, SweepStore,
+  TransactionQueryStore, TransactionStore, TransactionWaiters, type OwedCall,
 } from '@accord/persistence';
 import { targetPolicy, type TargetPolicy } from '@accord/core';
-import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
+import { AccordMetrics, TelemetryHooks, transactionFields } from '@accord/telemetry';
 import { checkTarget, HttpInvoker, localAddresses, WebhookSender } from '@accord/transport';
 
 /**
@@ -58,9 +58,11 @@ export class Runtime {
   private retention: Periodic | null = null;
   private announcements: Periodic | null = null;
 
+  /** `tracing`: OpenTelemetry's when an OTLP endpoint is configured, else `Untraced`. */
   constructor(
     readonly config: AccordConfig,
     readonly logger: Logger,
+    readonly tracing: Tracing,
   ) {
     this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
     // Producer side fails fast while Redis is down: a start or a result is
@@ -72,7 +74,12 @@ export class Runtime {
     this.rateLimitRedis = config.RATE_LIMIT_PER_MINUTE
       ? createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250 })
       : null;
-    this.queue = new StepQueue(this.redis, config.QUEUE_PREFIX, (error) => logger.warn({ err: error }, 'queue error'));
+    this.queue = new StepQueue(
+      this.redis,
+      config.QUEUE_PREFIX,
+      (error) => logger.warn({ err: error }, 'queue error'),
+      () => tracing.active(),
+    );
     this.store = new TransactionStore(this.dataSource);
     this.queries = new TransactionQueryStore(this.dataSource);
     this.definitions = new DefinitionStore(this.dataSource);
@@ -86,7 +93,8 @@ export class Runtime {
       this.definitions.cacheSubscriber(),
       this.apiKeys.cacheSubscriber(),
     ]);
-    this.metrics = new AccordMetrics(() => this.queries.countByStatus(SAGA_STATUS.STUCK));
+    const gauges = new GaugeStore(this.dataSource);
+    this.metrics = new AccordMetrics(() => gauges.read());
     this.selfPorts = [config.PORT];
     this.targets = targetPolicy({
       allow: config.PARTICIPANT_ALLOW ?? null,
@@ -112,10 +120,10 @@ export class Runtime {
           timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
         })
       : null;
-    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
+    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets, tracing);
     this.events = new TransactionEvents(this.runner);
     this.register = new RegisterDefinition(this.definitions, this.targets);
-    this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks);
+    this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks, tracing);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
     this.rateLimitRedis?.on('error', (error) => logger.warn({ err: error }, 'redis (rate limit) connection error; the rate limit is open'));
@@ -144,7 +152,7 @@ export class Runtime {
   /** After the HTTP server is up: consume jobs, sweep, listen. */
   async startBackground(): Promise<void> {
     await this.notifications.start();
-    this.worker = new StepWorker(this.workerRedis, (job) => this.runStep.execute(job), {
+    this.worker = new StepWorker(this.workerRedis, (call, trace) => this.runStep.execute(call, trace), {
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
       onError: (error) => this.logger.warn({ err: error }, 'worker error'),
@@ -154,6 +162,7 @@ export class Runtime {
       graceMs: this.config.SWEEP_GRACE_MS,
       onDeadline: (id) => this.events.deadline(id),
       onError: (error) => this.logger.warn({ err: error }, 'sweep failed; retrying next interval'),
+      onRecovered: (call) => this.recovered(call),
     });
     this.sweeper.start();
     if (this.webhook) {
@@ -178,6 +187,15 @@ export class Runtime {
       );
       this.retention.start();
     }
+  }
+
+  /** The sweeper enqueues an owed call again: counted, logged, traced. */
+  private recovered(call: OwedCall): TraceContext | null {
+    this.metrics.sweeperRecovered.inc({ phase: call.phase });
+    const trace = this.tracing.recovered(call, call.transactionTrace);
+    const transaction = { id: call.transactionId, traceparent: (trace ?? call.transactionTrace)?.traceparent ?? null };
+    this.logger.info({ ...transactionFields(transaction, call) }, 'sweeper: enqueued an owed call again');
+    return trace;
   }
 
   /** Stops taking work, lets jobs in hand finish, then closes connections. */

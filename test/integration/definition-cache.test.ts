@@ -64,7 +64,7 @@ describe('definition cache and in-process delivery to waiters', () => {
     };
     const inserted = await store.insert({
       id, definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] }, type: 'saga',
-      status: 'RUNNING', direction: 'forward', input: { x: 1 }, deadlineAt: null, traceparent: null, steps: [step], idempotency: null,
+      status: 'RUNNING', direction: 'forward', input: { x: 1 }, deadlineAt: null, traceparent: null, tracestate: null, steps: [step], idempotency: null,
     });
     expect(inserted).toEqual(await store.load(id));
     const waiting = waiters.wait(id, 5000);

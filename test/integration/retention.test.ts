@@ -15,7 +15,7 @@ describe('retention', () => {
     const id = randomUUID();
     await store.insert({
       id, definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] },
-      type: 'saga', status: 'RUNNING', direction: 'forward', input: {}, deadlineAt: null, traceparent: null,
+      type: 'saga', status: 'RUNNING', direction: 'forward', input: {}, deadlineAt: null, traceparent: null, tracestate: null,
       steps: [{ name: 'a', status: 'PENDING', phase: null, attempt: 0, attemptBase: 0, dueAt: null, mayHaveApplied: false,
         input: null, output: null, lastError: null, leaseMs: 0 }],
       idempotency: { key: `key-${id}`, requestHash: 'h' },

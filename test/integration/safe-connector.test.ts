@@ -47,7 +47,7 @@ describe('safe targets at call time', () => {
     return created;
   };
   const invoke = (inv: HttpInvoker, url: string, headers?: Record<string, string>) =>
-    inv.invoke({ endpoint: { url, headers }, call, traceparent: '', timeoutMs: 2000 });
+    inv.invoke({ endpoint: { url, headers }, call, trace: { traceparent: '', tracestate: null }, timeoutMs: 2000 });
 
   beforeAll(async () => {
     server = createServer((req, res) => {

@@ -33,7 +33,7 @@ describe(TransactionStore.name, () => {
     await store.insert({
       id, definitionName: null, definitionVersion: null,
       spec: { type: 'saga', steps: [] }, type: 'saga', status: 'RUNNING', direction: 'forward',
-      input: {}, deadlineAt: null, traceparent: null, steps, idempotency: null,
+      input: {}, deadlineAt: null, traceparent: null, tracestate: null, steps, idempotency: null,
     });
     return id;
   };

@@ -1,1 +1,2 @@
 export * from './config.schema';
+export * from './tracing.config';

@@ -1,4 +1,4 @@
-import { PHASES, type CallRef, type Phase } from '@accord/contracts';
+import { PHASES, type CallRef, type Phase, type TraceContext } from '@accord/contracts';
 
 /** A step job's data in Redis: the call's four facts under short keys, ids
  * only; the processor reloads everything else from Postgres. Built by
@@ -12,10 +12,19 @@ export interface StepJob {
   p: Phase;
   /** attempt */
   a: number;
+  /** traceparent of the span that enqueued the call (tracing on only) */
+  c?: string;
+  /** its tracestate, when it has one */
+  cs?: string;
 }
 
-export function encodeStepJob(call: CallRef): StepJob {
-  return { t: call.transactionId, s: call.step, p: call.phase, a: call.attempt };
+export function encodeStepJob(call: CallRef, trace: TraceContext | null = null): StepJob {
+  const job: StepJob = { t: call.transactionId, s: call.step, p: call.phase, a: call.attempt };
+  if (trace) {
+    job.c = trace.traceparent;
+    if (trace.tracestate) job.cs = trace.tracestate;
+  }
+  return job;
 }
 
 /** The call a job names, or null for data this version did not write (a
@@ -25,6 +34,12 @@ export function decodeStepJob(data: unknown): CallRef | null {
   const { t, s, p, a } = data as Record<string, unknown>;
   if (typeof t !== 'string' || typeof s !== 'string' || !isPhase(p) || !Number.isSafeInteger(a) || (a as number) < 1) return null;
   return { transactionId: t, step: s, phase: p, attempt: a as number };
+}
+
+/** The trace context a job carries, if any (its call is decoded apart). */
+export function decodeJobTrace(data: StepJob): TraceContext | null {
+  if (typeof data.c !== 'string') return null;
+  return { traceparent: data.c, tracestate: typeof data.cs === 'string' ? data.cs : null };
 }
 
 export function isPhase(value: unknown): value is Phase {

@@ -1,11 +1,13 @@
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
-import type { CallRef } from '@accord/contracts';
+import type { CallRef, TraceContext } from '@accord/contracts';
 import { encodeStepJob, queuePrefix, STEP_QUEUE, stepJobId, type StepJob } from './job-id';
 
-/** A call and when it is due. */
+/** A call and when it is due; `trace`: what its job carries, when not the
+ * queue's `activeTrace()`. */
 export interface DueCall extends CallRef {
   dueAt: number;
+  trace?: TraceContext | null;
 }
 
 /** Producer side of the step queue. Jobs are removed when done: Postgres,
@@ -13,7 +15,14 @@ export interface DueCall extends CallRef {
 export class StepQueue {
   private readonly queue: Queue<StepJob>;
 
-  constructor(connection: IORedis, prefix: string, onError: (error: Error) => void = () => undefined) {
+  /** `activeTrace`: the trace context of the span enqueueing (tracing on),
+   * which the jobs carry to the calls' spans. */
+  constructor(
+    connection: IORedis,
+    prefix: string,
+    onError: (error: Error) => void = () => undefined,
+    private readonly activeTrace: () => TraceContext | null = () => null,
+  ) {
     this.queue = new Queue<StepJob>(STEP_QUEUE, { connection, prefix: queuePrefix(prefix) });
     this.queue.on('error', onError);
   }
@@ -25,9 +34,10 @@ export class StepQueue {
 
   async enqueue(calls: readonly DueCall[], now = Date.now()): Promise<void> {
     if (calls.length === 0) return;
+    const active = this.activeTrace();
     const jobs = calls.map((c) => ({
       name: c.phase,
-      data: encodeStepJob(c),
+      data: encodeStepJob(c, c.trace ?? active),
       opts: { jobId: stepJobId(c), delay: Math.max(0, c.dueAt - now), removeOnComplete: true, removeOnFail: true },
     }));
     // One job (the common case of a sequential saga) needs no MULTI/EXEC around it.

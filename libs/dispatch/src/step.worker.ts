@@ -1,9 +1,9 @@
 import { Worker } from 'bullmq';
 import type IORedis from 'ioredis';
-import type { CallRef } from '@accord/contracts';
-import { decodeStepJob, queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
+import type { CallRef, TraceContext } from '@accord/contracts';
+import { decodeJobTrace, decodeStepJob, queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
 
-export type StepJobHandler = (call: CallRef) => Promise<void>;
+export type StepJobHandler = (call: CallRef, trace: TraceContext | null) => Promise<void>;
 
 export interface StepWorkerOptions {
   prefix: string;
@@ -25,7 +25,7 @@ export class StepWorker {
   constructor(connection: IORedis, handler: StepJobHandler, options: StepWorkerOptions) {
     this.worker = new Worker<StepJob>(STEP_QUEUE, async (job) => {
       const call = decodeStepJob(job.data);
-      if (call) await handler(call);
+      if (call) await handler(call, decodeJobTrace(job.data));
       else options.onUnreadable?.(job.data);
     }, {
       connection,

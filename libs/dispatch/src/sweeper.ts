@@ -1,4 +1,5 @@
-import type { SweepStore } from '@accord/persistence';
+import type { TraceContext } from '@accord/contracts';
+import type { OwedCall, SweepStore } from '@accord/persistence';
 import { Periodic } from './periodic';
 import type { StepQueue } from './step.queue';
 
@@ -8,6 +9,9 @@ export interface SweeperOptions {
   batchSize?: number;
   onDeadline: (transactionId: string) => Promise<void>;
   onError: (error: unknown) => void;
+  /** Each call about to be enqueued again: what its job carries (tracing:
+   * the recovery's span), or null. */
+  onRecovered?: (call: OwedCall) => TraceContext | null;
 }
 
 export interface SweepReport {
@@ -43,7 +47,8 @@ export class Sweeper {
   async sweepOnce(): Promise<SweepReport> {
     const batch = this.options.batchSize ?? 500;
     const owed = await this.store.owedCalls(this.options.graceMs, batch);
-    await this.queue.enqueue(owed.map((c) => ({ ...c, dueAt: 0 })));
+    const recovered = this.options.onRecovered;
+    await this.queue.enqueue(owed.map((c) => ({ ...c, dueAt: 0, trace: recovered ? recovered(c) : null })));
     const overdue = await this.store.overdueDeadlines(batch);
     for (const id of overdue) await this.options.onDeadline(id);
     return { requeued: owed.length, deadlines: overdue.length };

@@ -1,5 +1,6 @@
 export * from './engine.error';
 export * from './engine.hooks';
+export * from './tracing';
 export * from './plan.resolver';
 export * from './transition.runner';
 export * from './run-step-attempt.usecase';

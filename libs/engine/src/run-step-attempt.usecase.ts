@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
-import { STEP_STATUS, type CallRef } from '@accord/contracts';
+import { STEP_STATUS, type CallRef, type HttpEndpoint, type TraceContext } from '@accord/contracts';
 import { callTimeoutMs, classify, describeOutcome, maskUrl, type CallResult, type Outcome } from '@accord/core';
 import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { LocalFailure, ParticipantInvoker } from '@accord/transport';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
+import type { CallSpan, Tracing } from './tracing';
 import type { TransitionRunner } from './transition.runner';
 
 const WORKER_ID = `${hostname()}#${process.pid}`;
@@ -21,9 +22,11 @@ export class RunStepAttempt {
     private readonly plans: PlanResolver,
     private readonly invoker: ParticipantInvoker,
     private readonly hooks: EngineHooks,
+    private readonly tracing: Tracing,
   ) {}
 
-  async execute(call: CallRef): Promise<void> {
+  /** `trace`: the trace context the job carries (the span that enqueued it), if any. */
+  async execute(call: CallRef, trace: TraceContext | null = null): Promise<void> {
     const claim = await this.store.claim(call);
     if (!claim) return;
     const { record } = claim;
@@ -44,26 +47,37 @@ export class RunStepAttempt {
       });
       return;
     }
-    const startedAt = Date.now();
     // The attempt log is a view: credentials in the URL are write-only.
     const request = { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) };
+    const parent = trace ?? (record.traceparent ? { traceparent: record.traceparent, tracestate: record.tracestate } : null);
+    const facts = { call, type: record.type, definitionName: record.definitionName, definitionVersion: record.definitionVersion, ...request };
+    await this.tracing.call(parent, facts, (span) => this.callAndReport(call, claim, endpoint, request, span));
+  }
+
+  private async callAndReport(call: CallRef, claim: Claim, endpoint: HttpEndpoint, request: AttemptRecord['request'], span: CallSpan): Promise<void> {
+    const startedAt = Date.now();
     const invoked = await this.invoker.invoke({
       endpoint,
-      call: { ...call, input: step?.input ?? null },
-      traceparent: record.traceparent ?? '',
+      call: { ...call, input: claim.record.steps.find((s) => s.name === call.step)?.input ?? null },
+      trace: span.context,
       timeoutMs: callTimeoutMs(endpoint),
     });
     let result = invoked.result;
-    if (result.kind === 'local') return this.retryLocally(call, claim, result);
+    if (result.kind === 'local') {
+      span.answered('local', null);
+      return this.retryLocally(call, claim, result);
+    }
     // A participant's answer is stored as output or error text, and must not
     // be able to make every write of this transaction fail.
     if (result.kind === 'response') result = { ...result, body: toStorableJson(result.body) };
     const outcome = classify(result);
-    this.hooks.attemptFinished(call.phase, outcome.type, invoked.latencyMs / 1000);
+    const statusCode = result.kind === 'response' ? result.status : null;
+    span.answered(outcome.type, statusCode);
+    this.hooks.attemptFinished(call, outcome.type, invoked.latencyMs / 1000);
     await this.report(call, claim, outcome, {
       startedAt,
       latencyMs: Math.round(invoked.latencyMs),
-      statusCode: result.kind === 'response' ? result.status : null,
+      statusCode,
       error: outcome.type === 'ok' ? null : `${describeOutcome(outcome)}; ${errorText(result)}`,
       request,
     });
@@ -73,7 +87,7 @@ export class RunStepAttempt {
    * charged. The lease is handed back, so the sweeper re-enqueues the same
    * attempt within a sweep. */
   private async retryLocally(call: CallRef, claim: Claim, failure: LocalFailure): Promise<void> {
-    this.hooks.localFailure(call.phase, failure.code);
+    this.hooks.localFailure(claim.record, call, failure.code);
     await this.store.releaseLease(call, claim.claim);
   }
 

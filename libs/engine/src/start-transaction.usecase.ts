@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { canonicalJson, type Spec } from '@accord/contracts';
 import { compileSpec, decide, forbiddenTargets, initialStateFor, type Plan, type TargetPolicy } from '@accord/core';
 import { sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
-import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
 import { EngineError } from './engine.error';
 import { withLease } from './step-writes';
+import type { CallerTrace, StartSpan, Tracing } from './tracing';
 import type { TransitionRunner } from './transition.runner';
 
 export interface StartCommand {
@@ -16,7 +16,8 @@ export interface StartCommand {
   spec?: unknown;
   input: unknown;
   idempotencyKey?: string;
-  traceparent?: string;
+  /** The caller's trace context, which the transaction joins. */
+  trace?: CallerTrace;
 }
 
 export interface StartResult {
@@ -36,9 +37,14 @@ export class StartTransaction {
     private readonly hooks: EngineHooks,
     private readonly leaseMarginMs: number,
     private readonly targets: TargetPolicy,
+    private readonly tracing: Tracing,
   ) {}
 
-  async execute(cmd: StartCommand): Promise<StartResult> {
+  execute(cmd: StartCommand): Promise<StartResult> {
+    return this.tracing.start(cmd.trace ?? {}, (span) => this.startIn(span, cmd));
+  }
+
+  private async startIn(span: StartSpan, cmd: StartCommand): Promise<StartResult> {
     const { plan, spec, definitionName, definitionVersion } = await this.resolve(cmd);
     // The request as given (wherever the key came from), so a replay with the
     // same body matches even after a newer version was registered.
@@ -59,18 +65,23 @@ export class StartTransaction {
       direction: decision.state.direction,
       input: cmd.input ?? null,
       deadlineAt: decision.state.deadlineAt,
-      traceparent: adoptTraceparent(cmd.traceparent),
+      traceparent: span.context.traceparent,
+      tracestate: span.context.tracestate,
       steps: decision.state.steps.map((s) => withLease(plan, s, this.leaseMarginMs)),
       // A key seen before makes the insert write nothing; the replay below answers.
       idempotency: cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash } : null,
     });
     if (!inserted) {
       const raced = await this.replay(cmd.idempotencyKey!, requestHash);
-      if (raced) return raced;
+      if (raced) {
+        span.started(raced.record);
+        return raced;
+      }
       throw new Error('idempotency key vanished during a race');
     }
-    this.hooks.transactionStarted(plan.type);
-    await this.runner.enqueue(id, decision);
+    span.started(inserted);
+    this.hooks.transactionStarted(inserted);
+    await this.runner.enqueue(inserted, decision);
     return { record: inserted, created: true };
   }
 

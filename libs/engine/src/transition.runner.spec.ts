@@ -27,7 +27,7 @@ function startedRecord(): TransactionRecord {
   return {
     id: 'tx-1', definitionName: null, definitionVersion: null, spec: SPEC, type: 'saga', status: 'RUNNING',
     direction: 'forward', pivotPassed: false, input: { n: 1 }, deadlineAt: null, rollbackReason: null, stuckReason: null, version: 1,
-    traceparent: null, createdAt: '', updatedAt: '', finishedAt: null, steps,
+    traceparent: null, tracestate: null, createdAt: '', updatedAt: '', finishedAt: null, steps,
   };
 }
 
@@ -88,7 +88,7 @@ class RecordingHooks extends EngineHooks {
   transactionStarted(): void {}
   announcementSent(): void {}
   localFailure(): void {}
-  racesRepeated(_id: string, races: number): void {
+  racesRepeated(_record: unknown, races: number): void {
     this.races.push(races);
   }
 }

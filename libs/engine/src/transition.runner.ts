@@ -54,12 +54,14 @@ export class TransitionRunner {
 
   private async runNow(id: string, source: EventSource, known?: TransactionRecord): Promise<TransitionOutcome> {
     let preloaded = known ?? null;
+    let last: TransactionRecord | null = null;
     for (let race = 0; ; race++) {
-      if (race >= RACES_BEFORE_BACKOFF) await this.backOff(id, race);
+      if (race >= RACES_BEFORE_BACKOFF && last) await this.backOff(last, race);
       const fresh = preloaded === null;
       const record = preloaded ?? (await this.store.load(id));
       preloaded = null;
       if (!record) return { kind: 'not-found' };
+      last = record;
       const input = source(record);
       if (!input) {
         if (!fresh) continue;
@@ -94,26 +96,26 @@ export class TransitionRunner {
         outbox: becameStuck && this.options.announceStuck ? [stuckAnnouncement(record, after)] : [],
       });
       if (!committed) continue;
-      if (changedStatus) this.hooks.statusChanged(record, before.status, after.status);
-      await this.enqueue(id, decision, dueEarlier(before.steps, after.steps));
+      if (changedStatus) this.hooks.statusChanged(record, before.status, after.status, 'step' in input.event ? input.event.step : undefined);
+      await this.enqueue(record, decision, dueEarlier(before.steps, after.steps));
       return { kind: 'applied', record, decision };
     }
   }
 
   /** Up to about a second, with jitter, so replicas that keep colliding spread out. */
-  private async backOff(id: string, races: number): Promise<void> {
-    this.hooks.racesRepeated(id, races);
+  private async backOff(record: TransactionRecord, races: number): Promise<void> {
+    this.hooks.racesRepeated(record, races);
     await sleep(Math.random() * Math.min(1000, 10 * 2 ** (races - RACES_BEFORE_BACKOFF)));
   }
 
   /** `expedite`: calls already enqueued that became due earlier. */
-  async enqueue(id: string, decision: Pick<Decision<TransactionState>, 'commands'>, expedite: readonly StepState[] = []): Promise<void> {
+  async enqueue(record: TransactionRecord, decision: Pick<Decision<TransactionState>, 'commands'>, expedite: readonly StepState[] = []): Promise<void> {
     if (decision.commands.length === 0 && expedite.length === 0) return;
     try {
       await this.queue.enqueue(decision.commands);
-      await this.queue.expedite(expedite.map((s) => ({ transactionId: id, step: s.name, phase: s.phase!, attempt: s.attempt })));
+      await this.queue.expedite(expedite.map((s) => ({ transactionId: record.id, step: s.name, phase: s.phase!, attempt: s.attempt })));
     } catch (error) {
-      this.hooks.enqueueFailed(id, error);
+      this.hooks.enqueueFailed(record, error);
     }
   }
 }

@@ -7,6 +7,7 @@ export { TX_NOTIFY_CHANNEL } from './stores/transition.sql';
 export * from './stores/transaction-query.store';
 export * from './stores/definition.store';
 export * from './stores/sweep.store';
+export * from './stores/gauge.store';
 export * from './stores/audit.store';
 export * from './util/sha256';
 export * from './stores/api-key.store';

@@ -3,7 +3,6 @@ import { HEADERS, parseJsonOrText, parseRetryAfter, participantCallHeaders, read
 import { checkTargetUrl, type TargetPolicy } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
 import { ForbiddenTargetError, safeConnector, type Resolver } from './safe-connector';
-import { childTraceparent } from './traceparent';
 
 /** Parsed endpoint URLs (a few per definition); cleared when it grows past this. */
 const MAX_PARSED_URLS = 1000;
@@ -45,7 +44,7 @@ export class HttpInvoker extends ParticipantInvoker {
     });
   }
 
-  async invoke({ endpoint, call, traceparent, timeoutMs }: Invocation): Promise<InvocationResult> {
+  async invoke({ endpoint, call, trace, timeoutMs }: Invocation): Promise<InvocationResult> {
     const http = endpoint as HttpEndpoint;
     const method = http.method ?? 'POST';
     const body = method === 'GET' ? undefined : JSON.stringify(call);
@@ -53,7 +52,7 @@ export class HttpInvoker extends ParticipantInvoker {
     const { origin, path, authorization, forbidden } = this.target(http.url);
     if (forbidden !== null) return { latencyMs: 0, result: { kind: 'forbidden', reason: forbidden } };
     const extra = authorization !== null && !hasHeader(http.headers, 'authorization') ? { ...http.headers, authorization } : http.headers;
-    const headers = participantCallHeaders(call, childTraceparent(traceparent), extra);
+    const headers = participantCallHeaders(call, trace, extra);
     if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
     try {
       const response = await this.agent.request({

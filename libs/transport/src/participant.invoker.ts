@@ -1,10 +1,11 @@
 import type { CallResult } from '@accord/core';
-import type { Endpoint, ParticipantCall } from '@accord/contracts';
+import type { Endpoint, ParticipantCall, TraceContext } from '@accord/contracts';
 
 export interface Invocation {
   endpoint: Endpoint;
   call: ParticipantCall;
-  traceparent: string;
+  /** Sent as `traceparent`/`tracestate`: it names the call's span as parent. */
+  trace: TraceContext;
   timeoutMs: number;
 }
 

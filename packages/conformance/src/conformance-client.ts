@@ -76,7 +76,7 @@ export class ConformanceClient {
     const body = JSON.stringify(call);
     const headers = participantCallHeaders(
       call,
-      `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+      { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`, tracestate: null },
       spec.endpoint.headers,
     );
     const signature = this.signature(spec.signing ?? { kind: 'coordinator' }, body, call);

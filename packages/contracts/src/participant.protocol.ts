@@ -1,4 +1,5 @@
 /** What the coordinator sends to a participant, and how it signs it. */
+import type { TraceContext } from './telemetry';
 
 export const PHASES = ['action', 'compensation', 'try', 'confirm', 'cancel'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -27,6 +28,7 @@ export const HEADERS = {
   attempt: 'x-accord-attempt',
   signature: 'x-accord-signature',
   traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 /** The same for every attempt of one phase of one step, so a participant can
@@ -36,8 +38,8 @@ export function idempotencyKeyFor(transactionId: string, step: string, phase: Ph
 }
 
 /** The headers of a call to a participant, but its signature. */
-export function participantCallHeaders(call: ParticipantCall, traceparent: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
+export function participantCallHeaders(call: ParticipantCall, trace: TraceContext, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = {
     ...extra,
     'content-type': 'application/json',
     [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
@@ -45,6 +47,8 @@ export function participantCallHeaders(call: ParticipantCall, traceparent: strin
     [HEADERS.step]: call.step,
     [HEADERS.phase]: call.phase,
     [HEADERS.attempt]: String(call.attempt),
-    [HEADERS.traceparent]: traceparent,
+    [HEADERS.traceparent]: trace.traceparent,
   };
+  if (trace.tracestate) headers[HEADERS.tracestate] = trace.tracestate;
+  return headers;
 }

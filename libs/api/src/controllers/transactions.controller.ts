@@ -36,6 +36,7 @@ export class TransactionsController {
     @Query() query: unknown,
     @Headers('idempotency-key') headerKey: string | undefined,
     @Headers('traceparent') traceparent: string | undefined,
+    @Headers('tracestate') tracestate: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const body = parse(StartBodySchema, raw, 'start request');
@@ -50,7 +51,7 @@ export class TransactionsController {
       spec: body.spec,
       input: body.input,
       idempotencyKey: body.idempotencyKey ?? headerKey,
-      traceparent,
+      trace: { traceparent, tracestate },
     });
     void reply.status(created ? 201 : 200);
     return this.views.present(waitMs ? await this.waitFor(record, waitMs) : record);

@@ -21,7 +21,9 @@ export class TransactionEntity {
   @Column('timestamptz', { name: 'deadline_at', nullable: true }) deadlineAt!: Date | null;
   /** Optimistic lock: every transition increments it. */
   @Column('int', { default: 0 }) version!: number;
+  /** The W3C trace context of the trace the transaction belongs to (tracing on: its start span). */
   @Column('text', { nullable: true }) traceparent!: string | null;
+  @Column('text', { nullable: true }) tracestate!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;

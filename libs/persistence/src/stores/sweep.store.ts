@@ -1,9 +1,10 @@
-import { DEADLINE_STATUSES, sqlStatusList, type CallRef, type Phase } from '@accord/contracts';
+import { DEADLINE_STATUSES, sqlStatusList, type CallRef, type Phase, type TraceContext } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
-/** A call Postgres says is owed, and since when. */
+/** A call Postgres says is owed, since when, and the trace of its transaction. */
 export interface OwedCall extends CallRef {
   dueAt: number;
+  transactionTrace: TraceContext | null;
 }
 
 /** The recovery sweeper's queries: plain reads, locking nothing. Every
@@ -19,10 +20,11 @@ export class SweepStore {
   /** Calls that are due for longer than `graceMs` and have no live lease. */
   async owedCalls(graceMs: number, limit: number): Promise<OwedCall[]> {
     const rows = await this.db.query(
-      `SELECT transaction_id, name, phase, attempt, due_at FROM steps
-       WHERE due_at <= now() - make_interval(secs => $1 / 1000.0)
-         AND (lease_until IS NULL OR lease_until < now())
-       ORDER BY due_at LIMIT $2`,
+      `SELECT s.transaction_id, s.name, s.phase, s.attempt, s.due_at, t.traceparent, t.tracestate
+       FROM steps s JOIN transactions t ON t.id = s.transaction_id
+       WHERE s.due_at <= now() - make_interval(secs => $1 / 1000.0)
+         AND (s.lease_until IS NULL OR s.lease_until < now())
+       ORDER BY s.due_at LIMIT $2`,
       [graceMs, limit],
     );
     return rows.map((r: Record<string, unknown>) => ({
@@ -32,6 +34,7 @@ export class SweepStore {
       phase: r.phase as Phase,
       attempt: r.attempt as number,
       dueAt: new Date(r.due_at as string).getTime(),
+      transactionTrace: r.traceparent ? { traceparent: r.traceparent as string, tracestate: (r.tracestate as string | null) ?? null } : null,
     }));
   }
 

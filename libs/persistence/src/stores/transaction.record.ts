@@ -24,7 +24,9 @@ export interface TransactionRecord {
   rollbackReason: Reason | null;
   stuckReason: Reason | null;
   version: number;
+  /** The W3C trace context of the trace it belongs to. */
   traceparent: string | null;
+  tracestate: string | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -106,6 +108,7 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
     stuckReason: (row.stuck_reason as Reason | null) ?? null,
     version: row.version as number,
     traceparent: row.traceparent as string | null,
+    tracestate: (row.tracestate as string | null | undefined) ?? null,
     createdAt: toIso(row.created_at as string)!,
     updatedAt: toIso(row.updated_at as string)!,
     finishedAt: toIso(row.finished_at as string | null),
@@ -136,7 +139,7 @@ export interface NewTransaction
   extends Pick<
     TransactionRecord,
     'id' | 'definitionName' | 'definitionVersion' | 'spec' | 'type' | 'status' | 'direction' | 'input'
-    | 'deadlineAt' | 'traceparent'
+    | 'deadlineAt' | 'traceparent' | 'tracestate'
   > {
   steps: StepWrite[];
   idempotency: { key: string; requestHash: string } | null;

@@ -22,6 +22,7 @@ export function insertedRecord(tx: NewTransaction, createdAt: Date | string): Tr
     stuckReason: null,
     version: 0,
     traceparent: tx.traceparent,
+    tracestate: tx.tracestate,
     createdAt: at,
     updatedAt: at,
     finishedAt: null,

@@ -57,7 +57,7 @@ export class TransactionStore {
   async insert(tx: NewTransaction): Promise<TransactionRecord | null> {
     const values = [
       tx.id, tx.definitionName, tx.definitionVersion, tx.spec === null ? null : JSON.stringify(tx.spec),
-      tx.type, tx.status, tx.direction, JSON.stringify(tx.input ?? null), toIso(tx.deadlineAt), tx.traceparent,
+      tx.type, tx.status, tx.direction, JSON.stringify(tx.input ?? null), toIso(tx.deadlineAt), tx.traceparent, tx.tracestate,
       JSON.stringify(tx.steps.map((s, idx) => ({ ...stepJson(s), idx }))),
     ];
     // Everything but the timestamp is what we wrote: the record is built here

@@ -20,7 +20,7 @@ export const TX_NOTIFY_CHANNEL = 'accord_tx';
  * change (a migration adding a column under a running replica) fails. */
 export const TX_COLUMN_NAMES = ['id', 'definition_name', 'definition_version', 'spec', 'type', 'status',
   'direction', 'pivot_passed', 'input', 'deadline_at', 'rollback_reason', 'stuck_reason', 'version', 'traceparent',
-  'created_at', 'updated_at', 'finished_at'];
+  'tracestate', 'created_at', 'updated_at', 'finished_at'];
 const TX_COLUMNS = TX_COLUMN_NAMES.map((c) => `t.${c}`).join(', ');
 
 const STEP_COLUMN_NAMES = ['transaction_id', 'name', 'idx', 'status', 'phase', 'attempt', 'attempt_base', 'due_at',
@@ -163,23 +163,23 @@ export const COMMIT_ONE_WITH_EXTRAS_SQL = commitSql(TRANSITION_PARAMS, true);
 export const COMMIT_BATCH_SQL = commitSql(TRANSITION_JSON, false);
 
 const INSERT_TX = `INSERT INTO transactions (id, definition_name, definition_version, spec, type, status,
-    direction, input, deadline_at, traceparent)
-  SELECT $1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::timestamptz, $10`;
+    direction, input, deadline_at, traceparent, tracestate)
+  SELECT $1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::timestamptz, $10, $11`;
 
 const INSERT_STEPS = `INSERT INTO steps (transaction_id, idx, name, status, phase, attempt, attempt_base, due_at, lease_ms,
     may_have_applied, input, output, last_error)
   SELECT t.id, x.idx, x.name, x.status, x.phase, x.attempt, x.attempt_base, x.due_at, x.lease_ms, x.may_have_applied,
     x.input, x.output, x.last_error
-  FROM t, jsonb_to_recordset($11::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
+  FROM t, jsonb_to_recordset($12::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
     due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
 
 /** A new transaction and its steps; answers its `created_at`. */
 export const INSERT_SQL = `WITH t AS (${INSERT_TX} RETURNING id, created_at), s AS (${INSERT_STEPS}) SELECT t.created_at FROM t`;
 
-/** The same, only if the idempotency key ($12, $13) is new: no row otherwise. */
+/** The same, only if the idempotency key ($13, $14) is new: no row otherwise. */
 export const INSERT_IDEMPOTENT_SQL = `
   WITH k AS (INSERT INTO idempotency_keys (key, request_hash, transaction_id)
-      VALUES ($12, $13, $1) ON CONFLICT DO NOTHING RETURNING 1),
+      VALUES ($13, $14, $1) ON CONFLICT DO NOTHING RETURNING 1),
     t AS (${INSERT_TX} WHERE EXISTS (SELECT 1 FROM k) RETURNING id, created_at),
     s AS (${INSERT_STEPS})
   SELECT t.created_at FROM t`;

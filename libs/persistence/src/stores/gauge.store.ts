@@ -1,0 +1,32 @@
+import { IN_FLIGHT_STATUSES, SAGA_STATUS, sqlStatusList } from '@accord/contracts';
+import type { DataSource } from 'typeorm';
+
+/** What the gauges of /metrics show, read from Postgres so that they are
+ * true whichever replica answers and after a crash. */
+export interface GaugeReading {
+  inFlight: number;
+  stuck: number;
+  /** Steps whose call is due and that no worker holds (no live lease). */
+  dueSteps: number;
+  /** How long the oldest of them has been due; 0 when there is none. */
+  oldestDueSeconds: number;
+}
+
+export class GaugeStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** One round trip; the counts use the status and due indexes. */
+  async read(): Promise<GaugeReading> {
+    const rows = await this.db.query(
+      `SELECT
+         (SELECT count(*)::int FROM transactions WHERE status IN ${sqlStatusList(IN_FLIGHT_STATUSES)}) AS in_flight,
+         (SELECT count(*)::int FROM transactions WHERE status IN ${sqlStatusList([SAGA_STATUS.STUCK])}) AS stuck,
+         count(*)::int AS due_steps,
+         COALESCE(EXTRACT(EPOCH FROM now() - min(due_at)), 0)::float8 AS oldest_due_seconds
+       FROM steps
+       WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())`,
+    );
+    const row = rows[0] as { in_flight: number; stuck: number; due_steps: number; oldest_due_seconds: number };
+    return { inFlight: row.in_flight, stuck: row.stuck, dueSteps: row.due_steps, oldestDueSeconds: Math.max(0, row.oldest_due_seconds) };
+  }
+}

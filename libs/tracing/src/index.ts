@@ -1,0 +1,2 @@
+export * from './otel.tracing';
+export * from './tracing.sdk';
