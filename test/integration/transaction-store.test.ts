@@ -143,7 +143,7 @@ describe(TransactionStore.name, () => {
       expect(ids).not.toContain(stepJobId(call(owed, 'b', 1)));
       expect(ids.filter((j) => j?.startsWith(leased))).toEqual([]);
       const before = await inspect.count();
-      await sweeper.sweepOnce();
+      expect((await sweeper.sweepOnce()).requeued).toBe(0);
       expect(await inspect.count()).toBe(before);
     } finally {
       await inspect.obliterate({ force: true });

@@ -45,6 +45,14 @@ export class StepQueue {
     else await this.queue.addBulk(jobs);
   }
 
+  /** The calls that have no job (Redis lost it, or an enqueue after a
+   * commit never happened). A call whose job exists is on its way, also when
+   * its worker died holding it: BullMQ hands a stalled job to another. */
+  async withoutJob<C extends CallRef>(calls: readonly C[]): Promise<C[]> {
+    const jobs = await Promise.all(calls.map((c) => this.queue.getJob(stepJobId(c))));
+    return calls.filter((_c, i) => !jobs[i]);
+  }
+
   /** Makes delayed jobs of these calls run now: their calls became due
    * earlier than they were enqueued for (an awaited retry in backoff). A job
    * that left the delayed set meanwhile is already on its way. */

@@ -9,8 +9,8 @@ export interface SweeperOptions {
   batchSize?: number;
   onDeadline: (transactionId: string) => Promise<void>;
   onError: (error: unknown) => void;
-  /** Each call about to be enqueued again: what its job carries (tracing:
-   * the recovery's span), or null. */
+  /** Each call about to be enqueued again (it had no job): what its job
+   * carries (tracing: the recovery's span), or null. */
   onRecovered?: (call: OwedCall) => TraceContext | null;
 }
 
@@ -20,8 +20,8 @@ export interface SweepReport {
 }
 
 /**
- * Recovery: re-enqueues every call Postgres says is owed and nobody holds,
- * and fires overdue deadlines. Runs at start-up and then every interval, on
+ * Recovery: re-enqueues every call Postgres says is owed, nobody holds and
+ * Redis has no job for, and fires overdue deadlines. Runs at start-up and then every interval, on
  * every replica. A crash between commit and enqueue, or a Redis that lost its
  * data, delays a step by one sweep and never loses it.
  */
@@ -46,7 +46,7 @@ export class Sweeper {
 
   async sweepOnce(): Promise<SweepReport> {
     const batch = this.options.batchSize ?? 500;
-    const owed = await this.store.owedCalls(this.options.graceMs, batch);
+    const owed = await this.queue.withoutJob(await this.store.owedCalls(this.options.graceMs, batch));
     const recovered = this.options.onRecovered;
     await this.queue.enqueue(owed.map((c) => ({ ...c, dueAt: 0, trace: recovered ? recovered(c) : null })));
     const overdue = await this.store.overdueDeadlines(batch);
