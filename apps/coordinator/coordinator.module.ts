@@ -20,6 +20,7 @@ export class CoordinatorModule {
       redis: async () => {
         await runtime.redis.ping();
       },
+      brokers: () => runtime.brokers.health(),
     };
     return {
       module: CoordinatorModule,

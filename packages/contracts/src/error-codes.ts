@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_CONFLICT: 400,
   /** A step endpoint the safe-target policy refuses (contract: Safe targets). */
   FORBIDDEN_TARGET: 400,
+  /** A step endpoint names a message transport whose setting (NATS_URL, RABBITMQ_URL) is missing. */
+  TRANSPORT_NOT_CONFIGURED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

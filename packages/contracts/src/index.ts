@@ -10,3 +10,4 @@ export * from './api-views';
 export * from './canonical-json';
 export * from './retry-after';
 export * from './answer-body';
+export * from './message-call';

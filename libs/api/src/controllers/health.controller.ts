@@ -7,6 +7,10 @@ import { Public } from '../auth/scopes';
 export abstract class ReadinessProbe {
   abstract postgres(): Promise<void>;
   abstract redis(): Promise<void>;
+  /** Each broker connection's state (`up`, `down`, `connecting`): reported,
+   * never a reason to be unready, since calls through a broker that is down
+   * are retried. */
+  abstract brokers(): Record<string, string>;
 }
 
 @ApiTags('operations')
@@ -27,7 +31,11 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.check('postgres', () => this.probe.postgres()), () => this.check('redis', () => this.probe.redis())]);
+    return this.health.check([
+      () => this.check('postgres', () => this.probe.postgres()),
+      () => this.check('redis', () => this.probe.redis()),
+      () => this.indicators.check('brokers').up(this.probe.brokers()),
+    ]);
   }
 
   private async check(key: string, ping: () => Promise<void>) {
