@@ -3,11 +3,12 @@ import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
   AdminController, ApiKeysController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
-  ReadinessProbe, TransactionsController, TransactionViews,
+  ReadinessProbe, StartMessagesController, TransactionsController, TransactionViews,
 } from '@accord/api';
 import { ManageApiKeys, PlanResolver, RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
 import { AuditStore, DefinitionStore, TransactionQueryStore, TransactionStore, TransactionWaiters } from '@accord/persistence';
 import { AccordMetrics } from '@accord/telemetry';
+import type { AccordConfig } from '@accord/config';
 import type { Runtime } from './runtime';
 
 @Module({})
@@ -22,10 +23,11 @@ export class CoordinatorModule {
       },
       brokers: () => runtime.brokers.health(),
     };
+    const errors = new HttpExceptionFilter(runtime.logger);
     return {
       module: CoordinatorModule,
       imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
-      controllers: [DefinitionsController, TransactionsController, AdminController, ApiKeysController, HealthController, MetricsController],
+      controllers: controllersFor(runtime.config),
       providers: [
         { provide: StartTransaction, useValue: runtime.start },
         { provide: TransactionEvents, useValue: runtime.events },
@@ -45,8 +47,18 @@ export class CoordinatorModule {
           useFactory: (reflector: Reflector) => new AuthGuard(reflector),
           inject: [Reflector],
         },
-        { provide: APP_FILTER, useValue: new HttpExceptionFilter(runtime.logger) },
+        { provide: HttpExceptionFilter, useValue: errors },
+        { provide: APP_FILTER, useValue: errors },
       ],
     };
   }
+}
+
+/** A worker replica serves only its probes and metrics; an API replica also
+ * answers start messages when START_TRANSPORT is set. */
+function controllersFor(config: AccordConfig) {
+  const operations = [HealthController, MetricsController];
+  if (config.ROLE === 'worker') return operations;
+  const api = [DefinitionsController, TransactionsController, AdminController, ApiKeysController, ...operations];
+  return config.START_TRANSPORT ? [...api, StartMessagesController] : api;
 }

@@ -1,6 +1,7 @@
-import { ClientNats, ClientRedis, ClientRMQ, ClientTCP, type ClientProxy } from '@nestjs/microservices';
+import { ClientNats, ClientRMQ, ClientTCP, type ClientProxy } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import type { MessageEndpoint, MessageTransport } from '@accord/contracts';
+import { DurableReplyClientRedis } from './durable-reply.client-redis';
 
 /** What every @nestjs/microservices client offers, whatever its status type. */
 export type BrokerClient = Pick<ClientProxy, 'connect' | 'close' | 'send'> & { readonly status: Observable<string> };
@@ -113,7 +114,7 @@ export class BrokerClients {
   }
 
   private redisClient(): BrokerClient {
-    this.redis ??= this.track(new ClientRedis({ ...redisOptions(this.settings.redisUrl), retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 }), 'redis');
+    this.redis ??= this.track(new DurableReplyClientRedis({ ...redisOptions(this.settings.redisUrl), retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 }), 'redis');
     return this.redis;
   }
 
