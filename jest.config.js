@@ -19,7 +19,13 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/packages/*/src/**/*.spec.ts',
+        '<rootDir>/apps/**/*.spec.ts',
+        // deploy/'s files read and checked as files: no services needed.
+        '<rootDir>/test/deploy/*.spec.ts',
+      ],
     },
     {
       ...base,
