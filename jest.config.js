@@ -8,6 +8,7 @@ const base = {
   moduleNameMapper: {
     '^@accord/(contracts|client|participant|conformance)$': '<rootDir>/packages/$1/src/index.ts',
     '^@accord/participant/(nest|express|fastify|typeorm)$': '<rootDir>/packages/participant/src/$1/index.ts',
+    '^@accord/migrations$': '<rootDir>/migrations/index.ts',
     '^@accord/([a-z]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^@accord/core-spec-kit$': '<rootDir>/libs/core/spec-kit/index.ts',
   },
