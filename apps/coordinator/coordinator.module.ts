@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
 import {
   AdminController, ApiKeysController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
   ReadinessProbe, StartMessagesController, TransactionsController, TransactionViews,
@@ -15,18 +14,15 @@ import type { Runtime } from './runtime';
 export class CoordinatorModule {
   static create(runtime: Runtime): DynamicModule {
     const probe: ReadinessProbe = {
-      postgres: async () => {
-        await runtime.dataSource.query('SELECT 1');
-      },
-      redis: async () => {
-        await runtime.redis.ping();
-      },
+      dependencies: [
+        { name: 'postgres', required: true, ping: async () => void (await runtime.dataSource.query('SELECT 1')) },
+        { name: 'redis', required: false, ping: async () => void (await runtime.redis.ping()) },
+      ],
       brokers: () => runtime.brokers.health(),
     };
     const errors = new HttpExceptionFilter(runtime.logger);
     return {
       module: CoordinatorModule,
-      imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
       controllers: controllersFor(runtime.config),
       providers: [
         { provide: StartTransaction, useValue: runtime.start },
