@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MessageTransport } from '@accord/contracts';
 import { Pool } from 'pg';
 import { createRabbitVhost, type RabbitVhost } from '../support/brokers';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { startNats, type NatsProcess } from '../support/nats-process';
-import { startParticipantProcess, type ParticipantProcess } from '../support/participant-process';
+import { startParticipant, type ParticipantProcess } from '../support/participant-process';
 import { startRedis, type RedisProcess } from '../support/redis-process';
 import { createTestDatabase, dropTestDatabase } from '../support/test-env';
 
@@ -79,14 +78,13 @@ describe('a broker that goes away mid-run', () => {
     vhost = createRabbitVhost('restart');
     participantDb = await createTestDatabase('broker_restart_participant');
     participantPool = new Pool({ connectionString: participantDb, max: 2 });
-    participant = await startParticipantProcess(
-      resolve(__dirname, '../../dist-test/support/message-participant.js'),
-      {
-        cwd: resolve(__dirname, '../..'),
-        env: { ...process.env, DATABASE_URL: participantDb, PATTERN_PREFIX: prefix, NATS_URL: nats.url, RABBITMQ_URL: vhost.url, TRANSPORT_REDIS_URL: redis.url },
-      },
-      'message-participant',
-    );
+    participant = await startParticipant('message', {
+      DATABASE_URL: participantDb,
+      PATTERN_PREFIX: prefix,
+      NATS_URL: nats.url,
+      RABBITMQ_URL: vhost.url,
+      TRANSPORT_REDIS_URL: redis.url,
+    });
     coordinator = await startCoordinator({
       label: 'broker_restart',
       env: { NATS_URL: nats.url, RABBITMQ_URL: vhost.url, TRANSPORT_REDIS_URL: redis.url },

@@ -5,9 +5,8 @@ import { canonicalJson, messageCallData, START_PATTERN, type MessageTransport } 
 import { Pool } from 'pg';
 import { createRabbitVhost, NATS_URL, type RabbitVhost } from '../support/brokers';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
-import { startParticipantProcess, type ParticipantProcess } from '../support/participant-process';
+import { startParticipant, type ParticipantProcess } from '../support/participant-process';
 import { createTestDatabase, dropTestDatabase, freePort, redisUrl } from '../support/test-env';
-import { resolve } from 'node:path';
 
 const SECRET = 'message-signing-secret-0123456789';
 
@@ -71,23 +70,15 @@ describe('participants over NATS, RabbitMQ, Redis and TCP', () => {
     tcpPort = await freePort();
     participantDb = await createTestDatabase('msg_participant');
     participantPool = new Pool({ connectionString: participantDb, max: 2 });
-    participant = await startParticipantProcess(
-      resolve(__dirname, '../../dist-test/support/message-participant.js'),
-      {
-        cwd: resolve(__dirname, '../..'),
-        env: {
-          ...process.env,
-          DATABASE_URL: participantDb,
-          SIGNING_SECRET: SECRET,
-          PATTERN_PREFIX: prefix,
-          NATS_URL,
-          RABBITMQ_URL: vhost.url,
-          TRANSPORT_REDIS_URL: redisUrl(),
-          TCP_PORT: String(tcpPort),
-        },
-      },
-      'message-participant',
-    );
+    participant = await startParticipant('message', {
+      DATABASE_URL: participantDb,
+      SIGNING_SECRET: SECRET,
+      PATTERN_PREFIX: prefix,
+      NATS_URL,
+      RABBITMQ_URL: vhost.url,
+      TRANSPORT_REDIS_URL: redisUrl(),
+      TCP_PORT: String(tcpPort),
+    });
     coordinator = await startCoordinator({
       label: 'transports',
       // Starts by message over RabbitMQ: the test's own vhost keeps them from any other coordinator.
