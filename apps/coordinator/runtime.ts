@@ -14,7 +14,9 @@ import {
 } from '@accord/persistence';
 import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks, transactionFields } from '@accord/telemetry';
-import { checkTarget, HttpInvoker, localAddresses, WebhookSender } from '@accord/transport';
+import {
+  BrokerClients, checkTarget, HttpInvoker, localAddresses, MessageInvoker, RoutingInvoker, WebhookSender, type ParticipantInvoker,
+} from '@accord/transport';
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -43,7 +45,9 @@ export class Runtime {
   /** The coordinator's own port(s), which the target policy refuses; the
    * real port is added once listening when PORT=0 picked one. */
   private readonly selfPorts: number[];
-  readonly invoker: HttpInvoker;
+  /** The @nestjs/microservices clients of message participants. */
+  readonly brokers: BrokerClients;
+  readonly invoker: ParticipantInvoker;
   readonly plans: PlanResolver;
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
@@ -64,7 +68,11 @@ export class Runtime {
     readonly logger: Logger,
     readonly tracing: Tracing,
   ) {
-    this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    this.dataSource = createDataSource({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    });
     // Producer side fails fast while Redis is down: a start or a result is
     // already committed in Postgres, and the sweeper enqueues it later.
     this.redis = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -94,7 +102,7 @@ export class Runtime {
       this.apiKeys.cacheSubscriber(),
     ]);
     const gauges = new GaugeStore(this.dataSource);
-    this.metrics = new AccordMetrics(() => gauges.read());
+    this.metrics = new AccordMetrics(() => gauges.read(), () => this.redis.status === 'ready');
     this.selfPorts = [config.PORT];
     this.targets = targetPolicy({
       allow: config.PARTICIPANT_ALLOW ?? null,
@@ -102,7 +110,19 @@ export class Runtime {
       selfPorts: this.selfPorts,
       selfAddresses: localAddresses(),
     });
-    this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
+    this.brokers = new BrokerClients(
+      {
+        natsServers: config.NATS_URL,
+        rabbitmqUrls: config.RABBITMQ_URL,
+        redisUrl: config.TRANSPORT_REDIS_URL ?? config.REDIS_URL,
+        redisAtStartUp: config.TRANSPORT_REDIS_URL !== undefined,
+      },
+      (message, error) => logger.warn({ err: error }, message),
+    );
+    this.invoker = new RoutingInvoker(
+      new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET }),
+      new MessageInvoker({ clients: this.brokers, policy: this.targets, signingSecret: config.SIGNING_SECRET }),
+    );
     const hooks = new TelemetryHooks(this.metrics, logger);
     this.hooks = hooks;
     this.plans = new PlanResolver(this.definitions);
@@ -120,9 +140,19 @@ export class Runtime {
           timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
         })
       : null;
-    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets, tracing);
+    this.start = new StartTransaction(
+      this.definitions,
+      this.plans,
+      this.store,
+      this.runner,
+      hooks,
+      config.LEASE_MARGIN_MS,
+      this.targets,
+      this.brokers.configured,
+      tracing,
+    );
     this.events = new TransactionEvents(this.runner);
-    this.register = new RegisterDefinition(this.definitions, this.targets);
+    this.register = new RegisterDefinition(this.definitions, this.targets, this.brokers.configured);
     this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks, tracing);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
@@ -149,9 +179,12 @@ export class Runtime {
     if (!this.selfPorts.includes(port)) this.selfPorts.push(port);
   }
 
-  /** After the HTTP server is up: consume jobs, sweep, listen. */
+  /** After the HTTP server is up: listen, and unless ROLE=api, connect the
+   * brokers, consume jobs, sweep and run the periodic jobs. */
   async startBackground(): Promise<void> {
     await this.notifications.start();
+    if (this.config.ROLE === 'api') return;
+    await this.brokers.connect();
     this.worker = new StepWorker(this.workerRedis, (call, trace) => this.runStep.execute(call, trace), {
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,

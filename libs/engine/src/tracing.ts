@@ -25,7 +25,9 @@ export interface StartSpan {
 /** What a participant call's span is told of the call. */
 export interface CallFacts extends Omit<StartedTransaction, 'id'> {
   call: CallRef;
-  /** The endpoint, credentials masked, and its method. */
+  /** `http`, or the message transport (`nats`, `rmq`, …). */
+  transport: string;
+  /** The endpoint (credentials masked; a message endpoint described), and its method (`SEND` for a message). */
   url: string;
   method: string;
 }

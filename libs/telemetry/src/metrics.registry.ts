@@ -69,20 +69,40 @@ export class AccordMetrics {
   });
 
   /** `readGauges`: Postgres's view of the work, read once per scrape and
-   * shared by the gauges below. */
-  constructor(readGauges: () => Promise<GaugeReading>) {
+   * shared by the gauges below; `redisUp`: whether the queue's connection is ready. */
+  constructor(readGauges: () => Promise<GaugeReading>, redisUp: () => boolean) {
     collectDefaultMetrics({ register: this.registry, prefix: 'accord_' });
     const reading = oncePerScrape(readGauges);
-    const fromPostgres = (name: string, help: string, pick: (r: GaugeReading) => number) =>
-      new Gauge({
+    new Gauge({
+      name: 'accord_ready',
+      help: 'Whether this replica is ready (1: Postgres answers, as /health/ready)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await reading().then(() => 1, () => 0));
+      },
+    });
+    new Gauge({
+      name: 'accord_redis_up',
+      help: 'Whether the queue\'s Redis connection is up (0: starts are accepted, their steps wait)',
+      registers: [this.registry],
+      collect() {
+        this.set(redisUp() ? 1 : 0);
+      },
+    });
+    const fromPostgres = (name: string, help: string, pick: (r: GaugeReading) => number) => {
+      let last = 0;
+      return new Gauge({
         name,
         help,
         registers: [this.registry],
-        // Postgres unreachable: NaN, not a failed scrape (the readiness probe says why).
+        // A scrape must answer while Postgres is down: the last value stays
+        // (accord_ready says it is not fresh).
         async collect() {
-          this.set(await reading().then(pick, () => Number.NaN));
+          last = await reading().then(pick, () => last);
+          this.set(last);
         },
       });
+    };
     fromPostgres('accord_transactions_in_flight', 'Transactions still moving (not terminal, not STUCK)', (r) => r.inFlight);
     fromPostgres('accord_transactions_stuck', 'Transactions waiting for an operator', (r) => r.stuck);
     fromPostgres('accord_backlog_due_steps', 'Steps whose call is due and that no worker holds', (r) => r.dueSteps);

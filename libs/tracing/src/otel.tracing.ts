@@ -54,6 +54,15 @@ function callAttributes(call: CallRef): Record<string, string | number> {
   return { [A.transactionId]: call.transactionId, [A.stepName]: call.step, [A.stepPhase]: call.phase, [A.stepAttempt]: call.attempt };
 }
 
+function targetAttributes(facts: CallFacts): Record<string, string> {
+  if (facts.transport === 'http') return { [ATTR_URL_FULL]: facts.url, [ATTR_HTTP_REQUEST_METHOD]: facts.method };
+  return { [MESSAGING_SYSTEM]: facts.transport, [MESSAGING_DESTINATION]: facts.url };
+}
+
+/** Messaging attributes (semantic conventions, still incubating: not in the stable export). */
+const MESSAGING_SYSTEM = 'messaging.system';
+const MESSAGING_DESTINATION = 'messaging.destination.name';
+
 /** The engine's tracing through the OpenTelemetry API (the SDK started by `startTracing`). */
 export class OtelTracing implements Tracing {
   constructor(
@@ -78,7 +87,7 @@ export class OtelTracing implements Tracing {
     const parentContext = extract(parent);
     const span = this.tracer.startSpan(
       SPAN_NAMES.call(facts.call.phase),
-      { kind: SpanKind.CLIENT, attributes: { ...callAttributes(facts.call), ...transactionAttributes(facts), [ATTR_URL_FULL]: facts.url, [ATTR_HTTP_REQUEST_METHOD]: facts.method } },
+      { kind: SpanKind.CLIENT, attributes: { ...callAttributes(facts.call), ...transactionAttributes(facts), ...targetAttributes(facts) } },
       parentContext,
     );
     const ctx = trace.setSpan(parentContext, span);

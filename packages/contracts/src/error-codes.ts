@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_CONFLICT: 400,
   /** A step endpoint the safe-target policy refuses (contract: Safe targets). */
   FORBIDDEN_TARGET: 400,
+  /** A step endpoint names a message transport whose setting (NATS_URL, RABBITMQ_URL) is missing. */
+  TRANSPORT_NOT_CONFIGURED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -22,7 +24,10 @@ export const ERROR_STATUS = {
   UNSUPPORTED_TYPE: 422,
   /** More `/v1` requests in a minute than RATE_LIMIT_PER_MINUTE allows this credential. */
   RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
+  /** A start that would take the unsettled transactions past MAX_IN_FLIGHT. */
+  OVERLOADED: 429,
+  /** Postgres cannot be reached now (sent with Retry-After). */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;
 

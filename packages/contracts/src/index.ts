@@ -11,3 +11,4 @@ export * from './canonical-json';
 export * from './retry-after';
 export * from './answer-body';
 export * from './telemetry';
+export * from './message-call';
