@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
-  Authenticator, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
+  Authenticator, buildApiDocument, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
 } from '@accord/api';
 import { ConfigError, loadConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
@@ -59,16 +59,8 @@ async function main(): Promise<void> {
   const consoleBuilt = await installConsole(fastify, join(__dirname, '..', '..', 'console'), { authRequired: config.authEnabled });
   if (!consoleBuilt) logger.warn('the console is not built (npm run build): /console is absent');
   await installQueueView(fastify, { queue: runtime.queue.bullQueue, authenticator, adminToken: config.ADMIN_TOKEN });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Accord')
-      .setDescription('Saga/TCC distributed-transaction coordinator')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Generated from the route table the controllers are routed by; Swagger UI only serves it.
+  SwaggerModule.setup('docs', app, buildApiDocument() as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
   await app.listen(config.PORT, config.HOST);
   runtime.listeningOn((app.getHttpServer().address() as { port: number }).port);
   await runtime.startBackground();

@@ -5,8 +5,8 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents,
-  TransitionRunner,
+  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RetryTransactions, RunStepAttempt, StartTransaction, TransactionEvents,
+  TransitionRunner, WaitForTransaction,
 } from '@accord/engine';
 import {
   ApiKeyStore, AuditStore, createDataSource, DefinitionStore, OutboxStore, PgNotifications, RetentionStore, SweepStore,
@@ -48,6 +48,8 @@ export class Runtime {
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
   readonly events: TransactionEvents;
+  readonly wait: WaitForTransaction;
+  readonly retryMany: RetryTransactions;
   readonly register: RegisterDefinition;
   readonly runStep: RunStepAttempt;
   /** The stuck webhook's sender (STUCK_WEBHOOK_URL set); null otherwise. */
@@ -112,8 +114,10 @@ export class Runtime {
           timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
         })
       : null;
-    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
+    this.wait = new WaitForTransaction(this.store, this.waiters);
+    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets, this.wait);
     this.events = new TransactionEvents(this.runner);
+    this.retryMany = new RetryTransactions(this.queries, this.events);
     this.register = new RegisterDefinition(this.definitions, this.targets);
     this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));

@@ -9,6 +9,7 @@ import type { PlanResolver } from './plan.resolver';
 import { EngineError } from './engine.error';
 import { withLease } from './step-writes';
 import type { TransitionRunner } from './transition.runner';
+import type { WaitForTransaction } from './wait-for-transaction.usecase';
 
 export interface StartCommand {
   definition?: string;
@@ -17,6 +18,8 @@ export interface StartCommand {
   input: unknown;
   idempotencyKey?: string;
   traceparent?: string;
+  /** Answer once it settles (terminal or STUCK) or this many ms passed. */
+  waitMs?: number;
 }
 
 export interface StartResult {
@@ -26,7 +29,8 @@ export interface StartResult {
 }
 
 /** Validates the request, writes the transaction with its first scheduled
- * steps in one statement, then enqueues them. */
+ * steps in one statement, then enqueues them; with `waitMs`, answers once
+ * the transaction settled or that long passed. */
 export class StartTransaction {
   constructor(
     private readonly definitions: DefinitionStore,
@@ -36,9 +40,16 @@ export class StartTransaction {
     private readonly hooks: EngineHooks,
     private readonly leaseMarginMs: number,
     private readonly targets: TargetPolicy,
+    private readonly waiting: WaitForTransaction,
   ) {}
 
   async execute(cmd: StartCommand): Promise<StartResult> {
+    const started = await this.startOrReplay(cmd);
+    if (!cmd.waitMs) return started;
+    return { ...started, record: await this.waiting.execute({ id: started.record.id, known: started.record, waitMs: cmd.waitMs }) };
+  }
+
+  private async startOrReplay(cmd: StartCommand): Promise<StartResult> {
     const { plan, spec, definitionName, definitionVersion } = await this.resolve(cmd);
     // The request as given (wherever the key came from), so a replay with the
     // same body matches even after a newer version was registered.

@@ -10,3 +10,6 @@ export * from './api-views';
 export * from './canonical-json';
 export * from './retry-after';
 export * from './answer-body';
+export * from './scopes';
+export * from './api-requests';
+export * from './api-routes';

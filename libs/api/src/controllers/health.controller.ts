@@ -1,7 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Public } from '../auth/scopes';
+import { API_ROUTES } from '@accord/contracts';
+import { Route } from '../api-route.decorator';
 
 /** What readiness depends on; the app binds it to its real connections. */
 export abstract class ReadinessProbe {
@@ -9,9 +9,7 @@ export abstract class ReadinessProbe {
   abstract redis(): Promise<void>;
 }
 
-@ApiTags('operations')
-@Public()
-@Controller('health')
+@Controller()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -19,12 +17,12 @@ export class HealthController {
     private readonly probe: ReadinessProbe,
   ) {}
 
-  @Get('live')
+  @Route(API_ROUTES.live)
   live() {
     return { status: 'ok' };
   }
 
-  @Get('ready')
+  @Route(API_ROUTES.ready)
   @HealthCheck()
   ready() {
     return this.health.check([() => this.check('postgres', () => this.probe.postgres()), () => this.check('redis', () => this.probe.redis())]);
