@@ -14,7 +14,7 @@ const TS_FILES = ['apps/**/*.ts', 'apps/**/*.tsx', 'apps/**/*.mts', 'libs/**/*.t
 // participant's adapters.
 const DEEP_IMPORTS = [
   {
-    regex: '^@accord/(?!participant/(nest|express|fastify|typeorm)$)[^/]+/.+',
+    regex: '^@accord/(?!participant/(nest|microservices|express|fastify|typeorm)$)[^/]+/.+',
     message: 'Import a lib or package only through its entry points (@accord/<name>, or a subpath it exports).',
   },
 ];
@@ -58,6 +58,7 @@ const CONSOLE_IMPORTS = {
  * that needs it: importing the package's root must load none of them. */
 const ADAPTER_PEERS = {
   nest: ['@nestjs/common', 'rxjs'],
+  microservices: ['@nestjs/common', '@nestjs/microservices', 'rxjs'],
   express: [],
   fastify: ['fastify'],
   typeorm: ['typeorm'],
@@ -69,7 +70,7 @@ function packageImportRules() {
   return PACKAGES.flatMap((pkg) => {
     const message =
       pkg.dir === 'participant'
-        ? `${pkg.name} imports only what its package.json declares and Node's built-ins, and each optional framework peer only in its adapter folder (src/nest, src/fastify, src/typeorm): its root must load none.`
+        ? `${pkg.name} imports only what its package.json declares and Node's built-ins, and each optional framework peer only in its adapter folder (src/nest, src/microservices, src/fastify, src/typeorm): its root must load none.`
         : `${pkg.name} imports only what its package.json declares (dependencies, peer dependencies) and Node's built-ins.`;
     const files = [`packages/${pkg.dir}/src/**/*.ts`];
     const ignores = ['**/*.spec.ts'];
@@ -124,6 +125,8 @@ const ARROWS = {
     'libs/api',
   ],
   'apps/console': ['packages/contracts'],
+  // The demo shop uses the packages as a shop outside the repository would.
+  'apps/demo': ['packages/client', 'packages/participant'],
   test: ['packages/*', 'libs/*', 'migrations'],
 };
 /** What libs/core may import from outside the tree: pure libraries only

@@ -7,7 +7,7 @@ const base = {
   // subpaths), then the coordinator's libs. Same map as tsconfig.json "paths".
   moduleNameMapper: {
     '^@accord/(contracts|client|participant|conformance)$': '<rootDir>/packages/$1/src/index.ts',
-    '^@accord/participant/(nest|express|fastify|typeorm)$': '<rootDir>/packages/participant/src/$1/index.ts',
+    '^@accord/participant/(nest|microservices|express|fastify|typeorm)$': '<rootDir>/packages/participant/src/$1/index.ts',
     '^@accord/migrations$': '<rootDir>/migrations/index.ts',
     '^@accord/([a-z]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^@accord/core-spec-kit$': '<rootDir>/libs/core/spec-kit/index.ts',

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   Authenticator, buildApiDocument, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
 } from '@accord/api';
-import { ConfigError, loadConfig } from '@accord/config';
+import { ConfigError, loadConfig, type AccordConfig } from '@accord/config';
 import { createLogger } from '@accord/telemetry';
 import { CoordinatorModule } from './coordinator.module';
 import { connectWithRetry } from './connect';
@@ -55,16 +56,14 @@ async function main(): Promise<void> {
       namespace: `${config.QUEUE_PREFIX}:rate-limit:`,
     });
   }
-  // dist/apps/coordinator → dist/console, where apps/console builds to.
-  const consoleBuilt = await installConsole(fastify, join(__dirname, '..', '..', 'console'), { authRequired: config.authEnabled });
-  if (!consoleBuilt) logger.warn('the console is not built (npm run build): /console is absent');
-  await installQueueView(fastify, { queue: runtime.queue.bullQueue, authenticator, adminToken: config.ADMIN_TOKEN });
-  // Generated from the route table the controllers are routed by; Swagger UI only serves it.
-  SwaggerModule.setup('docs', app, buildApiDocument() as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
+  if (config.ROLE !== 'worker') await installOperatorViews(app, runtime, authenticator);
+  const starts = config.ROLE === 'worker' ? null : startTransportOptions(config);
+  if (starts) app.connectMicroservice<MicroserviceOptions>(starts);
   await app.listen(config.PORT, config.HOST);
+  if (starts) await app.startAllMicroservices();
   runtime.listeningOn((app.getHttpServer().address() as { port: number }).port);
   await runtime.startBackground();
-  logger.info({ port: config.PORT, docs: '/docs', console: '/console' }, 'accord coordinator ready');
+  logger.info({ port: config.PORT, role: config.ROLE, ...(config.ROLE === 'worker' ? {} : { docs: '/docs', console: '/console' }) }, 'accord coordinator ready');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -82,6 +81,34 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Where START_TRANSPORT listens: one NATS queue group or one RabbitMQ
+ * queue, so each start message is taken by one replica. */
+function startTransportOptions(config: AccordConfig): MicroserviceOptions | null {
+  switch (config.START_TRANSPORT) {
+    case undefined:
+      return null;
+    case 'nats':
+      return { transport: Transport.NATS, options: { servers: config.NATS_URL, queue: 'accord', maxReconnectAttempts: -1, reconnectTimeWait: 1000 } };
+    case 'rmq':
+      return {
+        transport: Transport.RMQ,
+        options: { urls: config.RABBITMQ_URL, queue: config.START_QUEUE, socketOptions: { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 } },
+      };
+  }
+}
+
+/** The console, the queue view and the OpenAPI document: what an API replica serves besides /v1. */
+async function installOperatorViews(app: NestFastifyApplication, runtime: Runtime, authenticator: Authenticator): Promise<void> {
+  const { config, logger } = runtime;
+  const fastify = app.getHttpAdapter().getInstance();
+  // dist/apps/coordinator → dist/console, where apps/console builds to.
+  const consoleBuilt = await installConsole(fastify, join(__dirname, '..', '..', 'console'), { authRequired: config.authEnabled });
+  if (!consoleBuilt) logger.warn('the console is not built (npm run build): /console is absent');
+  await installQueueView(fastify, { queue: runtime.queue.bullQueue, authenticator, adminToken: config.ADMIN_TOKEN });
+  // Generated from the route table the controllers are routed by; Swagger UI only serves it.
+  SwaggerModule.setup('docs', app, buildApiDocument() as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
 }
 
 main().catch((error: unknown) => {

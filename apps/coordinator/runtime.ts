@@ -14,7 +14,9 @@ import {
 } from '@accord/persistence';
 import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
-import { checkTarget, HttpInvoker, localAddresses, WebhookSender } from '@accord/transport';
+import {
+  BrokerClients, checkTarget, HttpInvoker, localAddresses, MessageInvoker, RoutingInvoker, WebhookSender, type ParticipantInvoker,
+} from '@accord/transport';
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -43,7 +45,9 @@ export class Runtime {
   /** The coordinator's own port(s), which the target policy refuses; the
    * real port is added once listening when PORT=0 picked one. */
   private readonly selfPorts: number[];
-  readonly invoker: HttpInvoker;
+  /** The @nestjs/microservices clients of message participants. */
+  readonly brokers: BrokerClients;
+  readonly invoker: ParticipantInvoker;
   readonly plans: PlanResolver;
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
@@ -64,7 +68,11 @@ export class Runtime {
     readonly config: AccordConfig,
     readonly logger: Logger,
   ) {
-    this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    this.dataSource = createDataSource({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    });
     // Producer side fails fast while Redis is down: a start or a result is
     // already committed in Postgres, and the sweeper enqueues it later.
     this.redis = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -96,7 +104,19 @@ export class Runtime {
       selfPorts: this.selfPorts,
       selfAddresses: localAddresses(),
     });
-    this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
+    this.brokers = new BrokerClients(
+      {
+        natsServers: config.NATS_URL,
+        rabbitmqUrls: config.RABBITMQ_URL,
+        redisUrl: config.TRANSPORT_REDIS_URL ?? config.REDIS_URL,
+        redisAtStartUp: config.TRANSPORT_REDIS_URL !== undefined,
+      },
+      (message, error) => logger.warn({ err: error }, message),
+    );
+    this.invoker = new RoutingInvoker(
+      new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET }),
+      new MessageInvoker({ clients: this.brokers, policy: this.targets, signingSecret: config.SIGNING_SECRET }),
+    );
     const hooks = new TelemetryHooks(this.metrics, logger);
     this.hooks = hooks;
     this.plans = new PlanResolver(this.definitions);
@@ -115,10 +135,20 @@ export class Runtime {
         })
       : null;
     this.wait = new WaitForTransaction(this.store, this.waiters);
-    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets, this.wait);
+    this.start = new StartTransaction(
+      this.definitions,
+      this.plans,
+      this.store,
+      this.runner,
+      hooks,
+      config.LEASE_MARGIN_MS,
+      this.targets,
+      this.brokers.configured,
+      this.wait,
+    );
     this.events = new TransactionEvents(this.runner);
     this.retryMany = new RetryTransactions(this.queries, this.events);
-    this.register = new RegisterDefinition(this.definitions, this.targets);
+    this.register = new RegisterDefinition(this.definitions, this.targets, this.brokers.configured);
     this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     this.workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
@@ -145,9 +175,12 @@ export class Runtime {
     if (!this.selfPorts.includes(port)) this.selfPorts.push(port);
   }
 
-  /** After the HTTP server is up: consume jobs, sweep, listen. */
+  /** After the HTTP server is up: listen, and unless ROLE=api, connect the
+   * brokers, consume jobs, sweep and run the periodic jobs. */
   async startBackground(): Promise<void> {
     await this.notifications.start();
+    if (this.config.ROLE === 'api') return;
+    await this.brokers.connect();
     this.worker = new StepWorker(this.workerRedis, (job) => this.runStep.execute(job), {
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,

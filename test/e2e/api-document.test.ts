@@ -94,7 +94,7 @@ describe('the OpenAPI document', () => {
     }
     const envelope = (status: number) => doc.components.schemas[`Error${status}`].properties.error;
     expect(envelope(503).properties.code.enum).toEqual(['UNAVAILABLE']);
-    expect(envelope(429).properties.code.enum).toContain('RATE_LIMITED');
+    expect(envelope(429).properties.code.enum).toEqual(['RATE_LIMITED', 'OVERLOADED']);
     expect(envelope(404).properties.code.enum).toEqual(expect.arrayContaining(['TRANSACTION_NOT_FOUND', 'DEFINITION_NOT_FOUND', 'API_KEY_NOT_FOUND']));
     expect(envelope(400).required).toEqual(['code', 'message', 'details']);
   });
@@ -171,7 +171,7 @@ describe('the OpenAPI document', () => {
       expect(document.problem('GET', `/v1/transactions/${UNKNOWN_ID}`, { status: 500, body: view('INTERNAL'), headers: json })).toMatch(/500 is not documented/);
       expect(document.problem('GET', `/v1/transactions/${UNKNOWN_ID}`, { status: 200, body: { id: UNKNOWN_ID }, headers: json })).toMatch(/does not match/);
       expect(document.problem('GET', `/v1/transactions/${UNKNOWN_ID}`, { status: 404, body: view('API_KEY_GONE'), headers: json })).toMatch(/does not match/);
-      expect(document.problem('GET', '/v1/transactions', { status: 503, body: view('SERVICE_UNAVAILABLE'), headers: { ...json, 'retry-after': '1' } })).toMatch(/does not match/);
+      expect(document.problem('GET', '/v1/transactions', { status: 503, body: view('DATABASE_DOWN'), headers: { ...json, 'retry-after': '1' } })).toMatch(/does not match/);
       expect(document.problem('GET', '/v1/transactions', { status: 503, body: view('UNAVAILABLE'), headers: json })).toMatch(/Retry-After/i);
       expect(document.problem('GET', '/v1/nothing', { status: 404, body: 'Not Found', headers: {} })).toMatch(/envelope/);
       expect(document.problem('GET', `/v1/transactions/${UNKNOWN_ID}`, { status: 404, body: view('TRANSACTION_NOT_FOUND'), headers: json })).toBeNull();

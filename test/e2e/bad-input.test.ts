@@ -108,7 +108,8 @@ describe('bad input', () => {
 
   beforeAll(async () => {
     participant = await startParticipant('scriptable');
-    coordinator = await startCoordinator({ label: 'bad-input' });
+    // No broker settings: a definition naming nats or rmq is refused.
+    coordinator = await startCoordinator({ label: 'bad-input', env: { NATS_URL: '', RABBITMQ_URL: '' } });
     api = new Api(coordinator.url);
 
     // Stored state that bad input must leave alone.
@@ -179,6 +180,9 @@ describe('bad input', () => {
     ['a header value that is a number', () => definition((d) => (d.steps[1].action.headers = { 'x-n': 1 })), /^steps\[1\]\.action\.headers/],
     ['an unknown endpoint field', () => definition((d) => (d.steps[0].action.verb = 'POST')), /^steps\[0\]\.action/, /verb/],
     ['an unknown message transport', () => definition((d) => (d.steps[0].action = { transport: 'kafka', pattern: 'x' })), /^steps\[0\]\.action/],
+    ['a RabbitMQ endpoint without a queue', () => definition((d) => (d.steps[0].action = { transport: 'rmq', pattern: 'x' })), 'steps[0].action.queue'],
+    ['a TCP endpoint without a port', () => definition((d) => (d.steps[0].action = { transport: 'tcp', host: 'inventory', pattern: 'x' })), 'steps[0].action.port'],
+    ['a TCP host that is not a host', () => definition((d) => (d.steps[0].action = { transport: 'tcp', host: 'a@169.254.169.254', port: 1, pattern: 'x' })), 'steps[0].action.host'],
     ['retry.maxAttempts of 0', () => definition((d) => (d.retry.maxAttempts = 0)), 'retry.maxAttempts'],
     ['a fractional retry.maxAttempts', () => definition((d) => (d.retry.maxAttempts = 2.5)), 'retry.maxAttempts'],
     ['a negative retry delay', () => definition((d) => (d.retry.initialDelayMs = -1)), 'retry.initialDelayMs'],
@@ -219,6 +223,13 @@ describe('bad input', () => {
     it.each(definitionCases)('rejects $behaviour with 400 VALIDATION_FAILED and the path', async ({ body, path, message }) => {
       const res = await api.post('/v1/definitions', body());
       expectError(res, 400, 'VALIDATION_FAILED', path, message);
+    });
+
+    it('rejects a definition naming a transport without its broker with 400 TRANSPORT_NOT_CONFIGURED, and a TCP target the policy refuses', async () => {
+      const rmq = await api.post('/v1/definitions', definition((d) => (d.steps[1].compensation = { transport: 'rmq', queue: 'q', pattern: 'x' })));
+      expectError(rmq, 400, 'TRANSPORT_NOT_CONFIGURED', 'steps[1].compensation.transport', /RABBITMQ_URL/);
+      const metadata = await api.post('/v1/definitions', definition((d) => (d.steps[0].action = { transport: 'tcp', host: '169.254.169.254', port: 80, pattern: 'x' })));
+      expectError(metadata, 400, 'FORBIDDEN_TARGET', 'steps[0].action.host', /link-local/);
     });
 
     it('rejects a dependency cycle with 400 naming the cycle', async () => {
@@ -337,7 +348,7 @@ describe('bad input', () => {
     ['an inline spec that is a string', () => ({ spec: 'saga' }), 400, 'VALIDATION_FAILED', 'spec'],
     ['an inline spec that is an array', () => ({ spec: [validSpec()] }), 400, 'VALIDATION_FAILED', 'spec'],
     ['an inline spec that is null', () => ({ spec: null }), 400, 'VALIDATION_FAILED', /^(spec|definition)$/],
-    ['an inline spec with a message transport', () => ({ spec: { type: 'saga', steps: [{ name: 'a', action: { transport: 'nats', pattern: 'a' } }] } }), 422, 'UNSUPPORTED_TYPE'],
+    ['an inline spec naming NATS, which is not configured', () => ({ spec: { type: 'saga', steps: [{ name: 'a', action: { transport: 'nats', pattern: 'a' } }] } }), 400, 'TRANSPORT_NOT_CONFIGURED', 'spec.steps[0].action.transport', /NATS_URL/],
     ['an unknown field', () => ({ definition: 'checkout', priority: 'high' }), 400, 'VALIDATION_FAILED', '', /priority/],
     ['an idempotency key that is a number', () => ({ definition: 'checkout', idempotencyKey: 5 }), 400, 'VALIDATION_FAILED', 'idempotencyKey'],
     ['an empty idempotency key', () => ({ definition: 'checkout', idempotencyKey: '' }), 400, 'VALIDATION_FAILED', 'idempotencyKey'],

@@ -142,7 +142,7 @@ describe('the packages installed from their tarballs', () => {
     const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
     const installed = Object.keys(lock.packages).map((path) => path.replace(/^.*node_modules\//, ''));
     expect(installed).toEqual(expect.arrayContaining([...PACKAGES, 'zod', 'undici']));
-    for (const framework of ['@nestjs/common', 'rxjs', 'fastify', 'express', 'typeorm']) expect(installed).not.toContain(framework);
+    for (const framework of ['@nestjs/common', '@nestjs/microservices', 'rxjs', 'fastify', 'express', 'typeorm']) expect(installed).not.toContain(framework);
   });
 
   it('run a saga from a client on @accord/client through a participant on @accord/participant', async () => {
@@ -233,11 +233,15 @@ describe('the packages installed from their tarballs', () => {
 });
 
 describe('@accord/client in the repository, where Nest and rxjs are installed', () => {
-  it('loads no Nest module and no rxjs, while the participant/nest subpath does load Nest', async () => {
+  it('loads no Nest module and no rxjs, while the participant/nest and /microservices subpaths do load Nest', async () => {
     const framework = (files: string[]) => files.map(packageOf).filter((name) => name !== null && /^(@nestjs\/|rxjs$)/.test(name));
     expect(framework(await loadedBy('@accord/client', FIXTURE))).toEqual([]);
     expect(framework(await loadedBy('@accord/participant', FIXTURE))).toEqual([]);
     // The same check sees Nest when it is loaded.
     expect(framework(await loadedBy('@accord/participant/nest', FIXTURE))).toEqual(expect.arrayContaining(['@nestjs/common', 'rxjs']));
+    expect(framework(await loadedBy('@accord/participant/nest', FIXTURE))).not.toContain('@nestjs/microservices');
+    expect(framework(await loadedBy('@accord/participant/microservices', FIXTURE))).toEqual(
+      expect.arrayContaining(['@nestjs/common', '@nestjs/microservices', 'rxjs']),
+    );
   });
 });

@@ -181,7 +181,7 @@ async function serveCall(req: IncomingMessage, res: ServerResponse, route: Parti
   );
   // Only a call the barrier ran can lose its answer after the commit.
   if (fault === 'lost-answer' && answer.headers[BARRIER_RESULT_HEADER] !== undefined) {
-    return sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'injected failure after commit'));
+    return sendJson(res, 503, errorBody('UNAVAILABLE', 'injected failure after commit'));
   }
   sendJson(res, answer.status, answer.body, answer.headers);
 }
@@ -272,7 +272,7 @@ async function installSchema(): Promise<void> {
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
     process.stderr.write(`bank-participant: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    if (!res.headersSent) sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', String(error)));
+    if (!res.headersSent) sendJson(res, 503, errorBody('UNAVAILABLE', String(error)));
   });
 });
 server.keepAliveTimeout = 65_000;

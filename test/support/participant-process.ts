@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import type { RecordedCall, Scripts } from './scriptable-participant';
 
-export type ParticipantScript = 'scriptable' | 'bank';
+export type ParticipantScript = 'scriptable' | 'bank' | 'message';
 
 export interface ParticipantProcess {
   /** `http://127.0.0.1:<port>` */

@@ -11,6 +11,7 @@ export * from './controllers/admin.controller';
 export * from './controllers/api-keys.controller';
 export * from './controllers/health.controller';
 export * from './controllers/metrics.controller';
+export * from './controllers/start-messages.controller';
 export * from './json-body.parser';
 export * from './api-route.decorator';
 export * from './openapi/api-document';

@@ -21,6 +21,18 @@ const urlWithProtocol = (protocols: string[]) =>
     }
   }, `must be a ${protocols.join(' or ')}// URL`);
 
+/** One URL, or several separated by commas (a cluster's servers). */
+const urlList = (protocols: string[]) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((url) => url.trim()).filter((url) => url !== ''))
+    .pipe(z.array(urlWithProtocol(protocols)).min(1));
+
+/** What a replica runs: the HTTP API (and START_TRANSPORT), the workers that
+ * call participants (with the sweeper and the periodic jobs), or both. */
+export const ROLES = ['api', 'worker', 'all'] as const;
+export type Role = (typeof ROLES)[number];
+
 /** Every setting of the coordinator, read once from the environment. */
 export const ConfigSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -28,6 +40,9 @@ export const ConfigSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: int(2, 500, 20),
+  /** How long a request waits for a Postgres connection before it is
+   * answered 503 UNAVAILABLE (the contract's Backpressure). */
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000, 3000),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
@@ -45,6 +60,19 @@ export const ConfigSchema = z.object({
   STUCK_WEBHOOK_TIMEOUT_MS: int(100, 600_000, 10_000),
   /** `/v1` requests per credential and minute, across replicas (Redis). Unset: no limit. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** NATS servers for `nats` participants and START_TRANSPORT=nats. Unset: such definitions are refused. */
+  NATS_URL: urlList(['nats:', 'tls:']).optional(),
+  /** RabbitMQ for `rmq` participants and START_TRANSPORT=rmq. Unset: such definitions are refused. */
+  RABBITMQ_URL: urlList(['amqp:', 'amqps:']).optional(),
+  /** Redis for `redis` participants (pub/sub); REDIS_URL when unset. */
+  TRANSPORT_REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).optional(),
+  /** Also answer `accord.transactions.start` over this broker (its URL must be set). Unset: REST only. */
+  START_TRANSPORT: z.enum(['nats', 'rmq']).optional(),
+  /** The RabbitMQ queue START_TRANSPORT=rmq consumes. */
+  START_QUEUE: z.string().min(1).max(255).default('accord'),
+  /** `api`: the HTTP API and START_TRANSPORT; `worker`: participant calls, the sweeper and the periodic
+   * jobs (HTTP serves only /health and /metrics); `all`: both. */
+  ROLE: z.enum(ROLES).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: int(1, 1000, 64),
   SWEEP_INTERVAL_MS: int(50, 600_000, 1000),
@@ -71,6 +99,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const { START_TRANSPORT, NATS_URL, RABBITMQ_URL } = parsed.data;
+  if ((START_TRANSPORT === 'nats' && !NATS_URL) || (START_TRANSPORT === 'rmq' && !RABBITMQ_URL)) {
+    throw new ConfigError(`invalid configuration:\n  START_TRANSPORT: ${START_TRANSPORT} needs ${START_TRANSPORT === 'nats' ? 'NATS_URL' : 'RABBITMQ_URL'}`);
   }
   const production = parsed.data.NODE_ENV === 'production';
   if (production && !parsed.data.ADMIN_TOKEN) {

@@ -14,3 +14,4 @@ export * from './target/target-host';
 export * from './target/allow-list';
 export * from './target/target.policy';
 export * from './target/spec-targets';
+export * from './target/plan-transports';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { STEP_STATUS, type CallRef } from '@accord/contracts';
+import { describeMessageEndpoint, STEP_STATUS, type CallRef, type Endpoint } from '@accord/contracts';
 import { callTimeoutMs, classify, describeOutcome, maskUrl, type CallResult, type Outcome } from '@accord/core';
 import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import type { LocalFailure, ParticipantInvoker } from '@accord/transport';
@@ -31,22 +31,21 @@ export class RunStepAttempt {
     if (step?.status === STEP_STATUS.AWAITING) return this.release(call, claim);
     const plan = await this.plans.resolve(record);
     const endpoint = plan.steps.find((s) => s.name === call.step)?.endpoints[call.phase];
-    if (!endpoint || !('url' in endpoint)) {
-      // Message endpoints are refused at registration and start until a
-      // transport can call them, so a call without an HTTP endpoint is a
-      // definition this version cannot run: never sent, never retried.
+    const unreachable = endpoint ? this.invoker.unreachable(endpoint) : `no endpoint for the ${call.phase} of step "${call.step}"`;
+    if (!endpoint || unreachable !== null) {
+      // A definition this coordinator cannot run (a transport whose broker is
+      // not configured here): never sent, never retried.
       await this.report(call, claim, { type: 'misconfigured', status: null }, {
         startedAt: Date.now(),
         latencyMs: 0,
         statusCode: null,
-        error: `not sent: no HTTP endpoint for the ${call.phase} of step "${call.step}"`,
+        error: `not sent: ${unreachable}`,
         request: null,
       });
       return;
     }
     const startedAt = Date.now();
-    // The attempt log is a view: credentials in the URL are write-only.
-    const request = { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) };
+    const request = requestSummary(endpoint);
     const invoked = await this.invoker.invoke({
       endpoint,
       call: { ...call, input: step?.input ?? null },
@@ -64,7 +63,7 @@ export class RunStepAttempt {
       startedAt,
       latencyMs: Math.round(invoked.latencyMs),
       statusCode: result.kind === 'response' ? result.status : null,
-      error: outcome.type === 'ok' ? null : `${describeOutcome(outcome)}; ${errorText(result)}`,
+      error: outcome.type === 'ok' ? null : `${describeOutcome(outcome)}; ${errorText(result, 'url' in endpoint ? 'HTTP' : 'status')}`,
       request,
     });
   }
@@ -130,7 +129,13 @@ function holds(record: TransactionRecord, call: CallRef, claim: Claim): boolean 
   return record.steps.find((s) => s.name === call.step)?.claim === claim.claim;
 }
 
-function errorText(result: CallResult): string {
+/** The call as the attempt log shows it: credentials in a URL are write-only. */
+function requestSummary(endpoint: Endpoint): { method: string; url: string } {
+  return 'url' in endpoint ? { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) } : { method: 'SEND', url: describeMessageEndpoint(endpoint) };
+}
+
+/** `statusLabel`: "HTTP" for an HTTP answer, "status" for a message reply's. */
+function errorText(result: CallResult, statusLabel: string): string {
   switch (result.kind) {
     case 'timeout':
       return 'timed out';
@@ -138,9 +143,11 @@ function errorText(result: CallResult): string {
       return `connection failed: ${result.code}`;
     case 'forbidden':
       return result.reason;
+    case 'error-reply':
+      return `error reply without a status: ${JSON.stringify(result.body)?.slice(0, 300)}`;
     case 'response': {
       const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
-      return `HTTP ${result.status}${body && body !== 'null' ? `: ${body.slice(0, 300)}` : ''}`;
+      return `${statusLabel} ${result.status}${body && body !== 'null' ? `: ${body.slice(0, 300)}` : ''}`;
     }
   }
 }

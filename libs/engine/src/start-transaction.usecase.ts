@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, type Spec } from '@accord/contracts';
-import { compileSpec, decide, forbiddenTargets, initialStateFor, type Plan, type TargetPolicy } from '@accord/core';
+import { canonicalJson, type MessageTransport, type Spec } from '@accord/contracts';
+import { compileSpec, decide, forbiddenTargets, initialStateFor, unconfiguredTransports, type Plan, type TargetPolicy } from '@accord/core';
 import { sha256, type DefinitionStore, type TransactionRecord, type TransactionStore } from '@accord/persistence';
 import { adoptTraceparent } from '@accord/transport';
 import { systemClock } from './clock';
@@ -40,6 +40,8 @@ export class StartTransaction {
     private readonly hooks: EngineHooks,
     private readonly leaseMarginMs: number,
     private readonly targets: TargetPolicy,
+    /** The message transports this coordinator has a broker for. */
+    private readonly transports: ReadonlySet<MessageTransport>,
     private readonly waiting: WaitForTransaction,
   ) {}
 
@@ -119,9 +121,10 @@ export class StartTransaction {
       definitionName = record.name;
       definitionVersion = record.version;
     }
-    const messaging = plan.steps.find((s) => Object.values(s.endpoints).some((e) => e && !('url' in e)));
-    if (messaging) {
-      throw new EngineError('UNSUPPORTED_TYPE', `step "${messaging.name}" uses a message transport, which is not supported yet`);
+    const unconfigured = unconfiguredTransports(plan, this.transports);
+    if (unconfigured.length > 0) {
+      const where = spec ? 'the inline spec' : `definition "${definitionName}" version ${definitionVersion}`;
+      throw new EngineError('TRANSPORT_NOT_CONFIGURED', `a step endpoint of ${where} names a transport this coordinator has no broker for`, spec ? prefix('spec', unconfigured) : unconfigured);
     }
     return { plan, spec, definitionName, definitionVersion };
   }

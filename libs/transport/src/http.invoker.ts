@@ -1,5 +1,7 @@
 import { Agent, errors } from 'undici';
-import { HEADERS, parseJsonOrText, parseRetryAfter, participantCallHeaders, readCappedBody, signBody, type HttpEndpoint } from '@accord/contracts';
+import {
+  HEADERS, parseJsonOrText, parseRetryAfter, participantCallHeaders, readCappedBody, signBody, type Endpoint, type HttpEndpoint,
+} from '@accord/contracts';
 import { checkTargetUrl, type TargetPolicy } from '@accord/core';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
 import { ForbiddenTargetError, safeConnector, type Resolver } from './safe-connector';
@@ -43,6 +45,10 @@ export class HttpInvoker extends ParticipantInvoker {
       pipelining: 1,
       connect: safeConnector(options.policy, { resolve: options.resolve }),
     });
+  }
+
+  unreachable(endpoint: Endpoint): string | null {
+    return 'url' in endpoint ? null : 'not an HTTP endpoint';
   }
 
   async invoke({ endpoint, call, traceparent, timeoutMs }: Invocation): Promise<InvocationResult> {

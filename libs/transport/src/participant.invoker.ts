@@ -23,6 +23,9 @@ export interface InvocationResult {
 
 /** Calls one participant endpoint; never throws for a participant's failure. */
 export abstract class ParticipantInvoker {
+  /** Why this invoker cannot send to `endpoint` at all (a transport without
+   * its broker); null when it can. */
+  abstract unreachable(endpoint: Endpoint): string | null;
   abstract invoke(invocation: Invocation): Promise<InvocationResult>;
   abstract close(): Promise<void>;
 }

@@ -17,7 +17,7 @@ export class ForbiddenTargetError extends Error {
  * tests give their own to play DNS rebinding). */
 export type Resolver = (hostname: string, options: { family?: number; hints?: number }) => Promise<LookupAddress[]>;
 
-const systemResolver: Resolver = (hostname, options) =>
+export const systemResolver: Resolver = (hostname, options) =>
   new Promise((resolve, reject) =>
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
   );

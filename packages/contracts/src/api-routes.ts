@@ -120,9 +120,8 @@ export const API_ROUTES = {
       201: { description: 'Started', schema: TransactionViewSchema },
       200: { description: 'The same idempotency key with the same request: the transaction it started', schema: TransactionViewSchema },
     },
-    // 404: no such definition (version); 409: the key was used for another
-    // request; 422: a step names a transport this coordinator cannot call.
-    errors: [...BODY, 404, 409, 422, ...CALL],
+    // 404: no such definition (version); 409: the key was used for another request.
+    errors: [...BODY, 404, 409, ...CALL],
   },
   listTransactions: {
     method: 'get',

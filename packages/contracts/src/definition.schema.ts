@@ -46,13 +46,35 @@ export const HttpEndpointSchema = z
   })
   .strict();
 
-export const MessageEndpointSchema = z
-  .object({
-    transport: z.enum(['nats', 'redis', 'rmq', 'tcp']),
-    pattern: z.string().min(1).max(256),
-    timeoutMs: timeoutMs.optional(),
-  })
-  .strict();
+const pattern = z.string().min(1).max(256);
+
+/** A @nestjs/microservices participant, called with `ClientProxy.send(pattern, data)`. */
+export const MessageEndpointSchema = z.discriminatedUnion('transport', [
+  z.object({ transport: z.literal('nats'), pattern, timeoutMs: timeoutMs.optional() }).strict(),
+  z.object({ transport: z.literal('redis'), pattern, timeoutMs: timeoutMs.optional() }).strict(),
+  z
+    .object({
+      transport: z.literal('rmq'),
+      /** The queue the participant consumes. */
+      queue: z.string().min(1).max(255),
+      pattern,
+      timeoutMs: timeoutMs.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      transport: z.literal('tcp'),
+      /** A host name or an IP address (IPv6 with or without brackets), nothing else. */
+      host: z
+        .string()
+        .max(253)
+        .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/, 'must be a host name or an IP address'),
+      port: z.number().int().min(1).max(65535),
+      pattern,
+      timeoutMs: timeoutMs.optional(),
+    })
+    .strict(),
+]);
 
 export const EndpointSchema = z.union([HttpEndpointSchema, MessageEndpointSchema]);
 
@@ -104,6 +126,7 @@ export const DefinitionSchema = z.discriminatedUnion('type', [
 export type RetryPolicyInput = z.infer<typeof RetryPolicySchema>;
 export type HttpEndpoint = z.infer<typeof HttpEndpointSchema>;
 export type MessageEndpoint = z.infer<typeof MessageEndpointSchema>;
+export type MessageTransport = MessageEndpoint['transport'];
 export type Endpoint = z.infer<typeof EndpointSchema>;
 export type SagaStepSpec = z.infer<typeof SagaStepSchema>;
 export type TccStepSpec = z.infer<typeof TccStepSchema>;

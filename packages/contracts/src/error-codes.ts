@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_CONFLICT: 400,
   /** A step endpoint the safe-target policy refuses (contract: Safe targets). */
   FORBIDDEN_TARGET: 400,
+  /** A step endpoint names a message transport whose setting (NATS_URL, RABBITMQ_URL) is missing. */
+  TRANSPORT_NOT_CONFIGURED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -24,10 +26,10 @@ export const ERROR_STATUS = {
   UNSUPPORTED_TYPE: 422,
   /** More `/v1` requests in a minute than RATE_LIMIT_PER_MINUTE allows this credential. */
   RATE_LIMITED: 429,
-  /** Postgres (or what checks a credential) cannot be reached: retry after Retry-After (contract: Backpressure). */
+  /** A start that would take the unsettled transactions past MAX_IN_FLIGHT. */
+  OVERLOADED: 429,
+  /** Postgres cannot be reached now (sent with Retry-After). */
   UNAVAILABLE: 503,
-  /** What the API still answers for UNAVAILABLE until issue 11 moves it to the contract's code; never documented. */
-  SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;
 
@@ -37,11 +39,9 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 503] as const;
 export type ErrorStatus = (typeof ERROR_STATUSES)[number];
 
-const UNDOCUMENTED: readonly ErrorCode[] = ['SERVICE_UNAVAILABLE'];
-
 /** The codes an answer with this status may carry. */
 export function errorCodesOf(status: ErrorStatus): ErrorCode[] {
-  return (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status && !UNDOCUMENTED.includes(code));
+  return (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status);
 }
 
 export const ErrorDetailSchema = z.object({ path: z.string().optional(), message: z.string() }).strict();

@@ -13,3 +13,4 @@ export * from './answer-body';
 export * from './scopes';
 export * from './api-requests';
 export * from './api-routes';
+export * from './message-call';

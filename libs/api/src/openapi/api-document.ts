@@ -4,7 +4,7 @@ import { API_ROUTES, ERROR_BODY_SCHEMAS, type ApiRoute, type ErrorStatus } from 
 
 /** What each error status means, as the document says it. */
 const ERROR_MEANINGS: Record<ErrorStatus, string> = {
-  400: 'Invalid request (VALIDATION_FAILED with a detail per problem, INVALID_JSON, IDEMPOTENCY_KEY_CONFLICT, FORBIDDEN_TARGET); nothing changed',
+  400: 'Invalid request (VALIDATION_FAILED with a detail per problem, INVALID_JSON, IDEMPOTENCY_KEY_CONFLICT, FORBIDDEN_TARGET, TRANSPORT_NOT_CONFIGURED); nothing changed',
   401: 'Missing or invalid credential',
   403: 'The credential lacks the scope this route needs',
   404: 'Nothing by that name or id',
@@ -12,7 +12,7 @@ const ERROR_MEANINGS: Record<ErrorStatus, string> = {
   413: 'The body is larger than MAX_BODY_BYTES',
   415: 'The body is not JSON',
   422: 'Well-formed but not supported here (UNSUPPORTED_TYPE)',
-  429: 'Over RATE_LIMIT_PER_MINUTE for this credential: retry after Retry-After',
+  429: 'Over RATE_LIMIT_PER_MINUTE for this credential (RATE_LIMITED), or a start past MAX_IN_FLIGHT (OVERLOADED): retry after Retry-After',
   503: 'Postgres cannot be reached (UNAVAILABLE): retry after Retry-After',
 };
 

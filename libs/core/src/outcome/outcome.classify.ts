@@ -2,6 +2,9 @@
 export type CallResult =
   | { kind: 'response'; status: number; body?: unknown; retryAfterMs?: number }
   | { kind: 'timeout' }
+  /** A message participant's error reply without a numeric `status` (what
+   * Nest answers for any error but an RpcException with one). */
+  | { kind: 'error-reply'; body: unknown }
   /** `unsent`: the call provably never reached the participant (connection
    * refused, no such host): nothing can have applied. */
   | { kind: 'network'; code: string; unsent: boolean }
@@ -14,7 +17,8 @@ export type Outcome =
   | { type: 'ok'; output: unknown }
   /** 409/422: the participant says it did not apply. */
   | { type: 'refused'; status: number }
-  /** 408, 425, 429, 5xx, timeout, connection error: unknown, may have
+  /** 408, 425, 429, 5xx, timeout, connection error, an error reply without
+   * a status: unknown, may have
    * applied — unless `unsent`: the call never reached the participant. */
   | { type: 'retry'; retryAfterMs?: number; unsent?: true }
   /** Any other 4xx: a request the participant will never accept; or a call
@@ -26,6 +30,7 @@ const RETRYABLE_4XX = new Set([408, 425, 429]);
 export function classify(result: CallResult): Outcome {
   switch (result.kind) {
     case 'timeout':
+    case 'error-reply':
       return { type: 'retry' };
     case 'network':
       return result.unsent ? { type: 'retry', unsent: true } : { type: 'retry' };
@@ -49,7 +54,7 @@ export function describeOutcome(outcome: Outcome): string | null {
       return `refused by participant (HTTP ${outcome.status})`;
     case 'retry':
       if (outcome.unsent) return 'not delivered (connection refused or no such host)';
-      return 'no definite answer (timeout, connection error, 408/425/429 or 5xx)';
+      return 'no definite answer (timeout, connection error, 408/425/429, 5xx or an error reply without a status)';
     case 'misconfigured':
       return outcome.status === null ? 'not sent: forbidden target' : `rejected as misconfigured (HTTP ${outcome.status})`;
   }

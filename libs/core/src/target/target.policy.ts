@@ -61,6 +61,14 @@ export function checkTargetUrl(url: string, policy: TargetPolicy): TargetVerdict
   return judge(target.name, target.address, target.port, policy);
 }
 
+/** The check of a TCP participant's `host` and `port` as written, by the
+ * same rules as a URL's host (the URL parser canonicalises the host). */
+export function checkTargetHost(host: string, port: number, policy: TargetPolicy): TargetVerdict {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const verdict = checkTargetUrl(`http://${bare.includes(':') ? `[${bare}]` : bare}:${port}/`, policy);
+  return verdict.ok || verdict.rule !== 'scheme' ? verdict : { ok: false, rule: 'not-allowed', reason: `"${host}" is not a host` };
+}
+
 /** The check of one address a host name resolved to, when the call connects
  * (so a name that rebinds to a refused address is not called). `name` is the
  * URL's host, null when the URL held the address itself. */

@@ -3,4 +3,5 @@
 export * from './accord-participant.module';
 export * from './participant-endpoint.decorator';
 export * from './participant.interceptor';
+export * from './participant-call.holder';
 export * from './participant-module.options';

@@ -1,5 +1,6 @@
 import { createParamDecorator, UseInterceptors, type ExecutionContext } from '@nestjs/common';
-import { PARTICIPANT_CALL, ParticipantInterceptor } from './participant.interceptor';
+import { PARTICIPANT_CALL, type ParticipantCallHolder } from './participant-call.holder';
+import { ParticipantInterceptor } from './participant.interceptor';
 
 /**
  * Makes a controller method (or, on the class, every method) a participant
@@ -19,13 +20,17 @@ export function ParticipantEndpoint(): MethodDecorator & ClassDecorator {
   return UseInterceptors(ParticipantInterceptor);
 }
 
+/** The call the interceptor left on the HTTP request, or on the message's data. */
 function participantCall(context: ExecutionContext) {
-  const call = context.switchToHttp().getRequest<{ [PARTICIPANT_CALL]?: unknown }>()[PARTICIPANT_CALL];
-  if (!call) throw new Error('@CallInput()/@CallContext() work only on a @ParticipantEndpoint() method');
-  return call as { input: unknown; context: unknown };
+  const holder =
+    context.getType() === 'rpc' ? context.switchToRpc().getData<ParticipantCallHolder>() : context.switchToHttp().getRequest<ParticipantCallHolder>();
+  const call = holder?.[PARTICIPANT_CALL];
+  if (!call) throw new Error('@CallInput()/@CallContext() work only on a @ParticipantEndpoint() or @ParticipantPattern() method');
+  return call;
 }
 
-/** The call's `input` (the step's rendered input), as sent by the coordinator. */
+/** The call's `input` (the step's rendered input), as sent by the coordinator
+ * (over HTTP, or over a broker with `@accord/participant/microservices`). */
 export const CallInput = createParamDecorator((_data: unknown, context: ExecutionContext) => participantCall(context).input);
 
 /** The ParticipantContext: `client` of the local transaction, the `call`,

@@ -2,17 +2,14 @@ import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, ty
 import type { IncomingHttpHeaders } from 'node:http';
 import { from, lastValueFrom, map, type Observable } from 'rxjs';
 import { Barrier } from '../barrier';
-import { answerParticipantCall, type ParticipantAnswer, type ParticipantContext } from '../participant-call.answer';
+import { answerParticipantCall, type ParticipantAnswer } from '../participant-call.answer';
+import { PARTICIPANT_CALL, type ParticipantCallHolder } from './participant-call.holder';
 import { ACCORD_PARTICIPANT_OPTIONS, type AccordParticipantModuleOptions } from './participant-module.options';
 
-/** Where the interceptor leaves the call for CallInput and CallContext. */
-export const PARTICIPANT_CALL = Symbol('accord.participantCall');
-
 /** What a Fastify or Express request and reply have in common here. */
-interface ParticipantRequest {
+interface ParticipantRequest extends ParticipantCallHolder {
   headers: IncomingHttpHeaders;
   rawBody?: Buffer;
-  [PARTICIPANT_CALL]?: { input: unknown; context: ParticipantContext<object> };
 }
 interface ParticipantReply {
   status(code: number): unknown;
