@@ -4,8 +4,10 @@ import {
   AdminController, ApiKeysController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
   ReadinessProbe, StartMessagesController, TransactionsController, TransactionViews,
 } from '@accord/api';
-import { ManageApiKeys, PlanResolver, RegisterDefinition, StartTransaction, TransactionEvents } from '@accord/engine';
-import { AuditStore, DefinitionStore, TransactionQueryStore, TransactionStore, TransactionWaiters } from '@accord/persistence';
+import {
+  ManageApiKeys, PlanResolver, RegisterDefinition, RetryTransactions, StartTransaction, TransactionEvents, WaitForTransaction,
+} from '@accord/engine';
+import { AuditStore, DefinitionStore, TransactionQueryStore, TransactionStore } from '@accord/persistence';
 import { AccordMetrics } from '@accord/telemetry';
 import type { AccordConfig } from '@accord/config';
 import type { Runtime } from './runtime';
@@ -27,13 +29,14 @@ export class CoordinatorModule {
       providers: [
         { provide: StartTransaction, useValue: runtime.start },
         { provide: TransactionEvents, useValue: runtime.events },
+        { provide: WaitForTransaction, useValue: runtime.wait },
+        { provide: RetryTransactions, useValue: runtime.retryMany },
         { provide: RegisterDefinition, useValue: runtime.register },
         { provide: ManageApiKeys, useValue: runtime.manageApiKeys },
         { provide: TransactionStore, useValue: runtime.store },
         { provide: TransactionQueryStore, useValue: runtime.queries },
         { provide: DefinitionStore, useValue: runtime.definitions },
         { provide: AuditStore, useValue: runtime.audit },
-        { provide: TransactionWaiters, useValue: runtime.waiters },
         { provide: AccordMetrics, useValue: runtime.metrics },
         { provide: ReadinessProbe, useValue: probe },
         { provide: PlanResolver, useValue: runtime.plans },

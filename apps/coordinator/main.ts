@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
-  Authenticator, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
+  Authenticator, buildApiDocument, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
 } from '@accord/api';
 import { ConfigError, loadConfig, type AccordConfig } from '@accord/config';
 import { maskUrl } from '@accord/core';
@@ -121,16 +121,8 @@ async function installOperatorViews(app: NestFastifyApplication, runtime: Runtim
   const consoleBuilt = await installConsole(fastify, join(__dirname, '..', '..', 'console'), { authRequired: config.authEnabled });
   if (!consoleBuilt) logger.warn('the console is not built (npm run build): /console is absent');
   await installQueueView(fastify, { queue: runtime.queue.bullQueue, authenticator, adminToken: config.ADMIN_TOKEN });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Accord')
-      .setDescription('Saga/TCC distributed-transaction coordinator')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Generated from the route table the controllers are routed by; Swagger UI only serves it.
+  SwaggerModule.setup('docs', app, buildApiDocument() as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
 }
 
 main().catch((error: unknown) => {

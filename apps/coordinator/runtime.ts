@@ -5,8 +5,8 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents,
-  TransitionRunner, type Tracing,
+  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RetryTransactions, RunStepAttempt, StartTransaction, TransactionEvents,
+  TransitionRunner, WaitForTransaction, type Tracing,
 } from '@accord/engine';
 import {
   ApiKeyStore, AuditStore, createDataSource, DefinitionStore, GaugeStore, OutboxStore, PgNotifications, RetentionStore, SweepStore,
@@ -52,6 +52,8 @@ export class Runtime {
   readonly runner: TransitionRunner;
   readonly start: StartTransaction;
   readonly events: TransactionEvents;
+  readonly wait: WaitForTransaction;
+  readonly retryMany: RetryTransactions;
   readonly register: RegisterDefinition;
   readonly runStep: RunStepAttempt;
   /** The stuck webhook's sender (STUCK_WEBHOOK_URL set); null otherwise. */
@@ -140,6 +142,7 @@ export class Runtime {
           timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
         })
       : null;
+    this.wait = new WaitForTransaction(this.store, this.waiters);
     this.start = new StartTransaction(
       this.definitions,
       this.plans,
@@ -149,9 +152,11 @@ export class Runtime {
       config.LEASE_MARGIN_MS,
       this.targets,
       this.brokers.configured,
+      this.wait,
       tracing,
     );
     this.events = new TransactionEvents(this.runner);
+    this.retryMany = new RetryTransactions(this.queries, this.events);
     this.register = new RegisterDefinition(this.definitions, this.targets, this.brokers.configured);
     this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks, tracing);
     this.redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));

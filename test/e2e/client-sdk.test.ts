@@ -3,17 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccordApiError, AccordClient, type DefinitionBody, type TransactionView } from '@accord/client';
 import { request } from 'undici';
+import { apiDocumentOf } from '../support/api-document-check';
 import { ADMIN_TOKEN, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { calls, script, startParticipant, type ParticipantProcess } from '../support/participant-process';
 
 const isStart = (req: IncomingMessage): boolean =>
   req.method === 'POST' && new URL(req.url ?? '/', 'http://proxy').pathname === '/v1/transactions';
 
-/** Forwards to the coordinator; can forward a request and then cut the
- * connection instead of answering, as a network failure after the server
- * did the work would. */
+/** Forwards to the coordinator, checking each answer against its OpenAPI
+ * document; can forward a request and then cut the connection instead of
+ * answering, as a network failure after the server did the work would. */
 class LossyProxy {
   readonly startBodies: unknown[] = [];
+  /** Answers that did not match the document. */
+  readonly undocumented: string[] = [];
   private dropStarts = 0;
   private server!: Server;
 
@@ -28,7 +31,7 @@ class LossyProxy {
             req.socket.destroy();
             return;
           }
-          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+          res.writeHead(answer.status, answer.body === '' ? {} : { 'content-type': 'application/json' }).end(answer.body);
         },
         () => res.writeHead(502).end(),
       );
@@ -56,7 +59,11 @@ class LossyProxy {
       ['authorization', 'content-type', 'idempotency-key'].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])),
     );
     const res = await request(`${this.target}${req.url}`, { method: req.method as 'POST', headers, body: body || undefined });
-    return { status: res.statusCode, body: await res.body.text() };
+    const text = await res.body.text();
+    const answer = { status: res.statusCode, body: text === '' ? null : (JSON.parse(text) as unknown), headers: res.headers };
+    const problem = (await apiDocumentOf(this.target)).problem(req.method ?? 'GET', req.url ?? '/', answer);
+    if (problem) this.undocumented.push(`${req.method} ${req.url}: ${problem}`);
+    return { status: res.statusCode, body: text };
   }
 }
 
@@ -106,6 +113,10 @@ describe(AccordClient.name, () => {
     proxy = new LossyProxy(coordinator.url);
     client = new AccordClient({ baseUrl: await proxy.listen(), token: ADMIN_TOKEN, retries: 3 });
   }, 60_000);
+
+  afterEach(() => {
+    expect(proxy.undocumented).toEqual([]);
+  });
 
   afterAll(async () => {
     await proxy?.close();
@@ -188,20 +199,22 @@ describe(AccordClient.name, () => {
     const { transaction } = await client.start({ definition: 'slow', input: {} });
     for (let i = 0; i < 100 && (await calls(participant.url, '/slow/charge')).length === 0; i++) await sleep(50);
 
-    expect((await client.abort(transaction.id)).status).toBe('COMPENSATING');
+    expect((await client.abort(transaction.id, 'customer cancelled')).status).toBe('COMPENSATING');
     expect((await client.wait(transaction.id, { timeoutMs: 20_000 })).status).toBe('COMPENSATED');
     expect(await apiError(client.abort(transaction.id))).toMatchObject({ status: 409, code: 'INVALID_STATE' });
   });
 
-  it('lets an operator retry, bulk-retry and resolve STUCK sagas, and audits each action', async () => {
+  it('lets an operator retry, bulk-retry (dry run first) and resolve STUCK sagas, and audits each action', async () => {
     const fixed = await stuckSaga('stuck-a');
     await script(participant.url, { '/stuck-a/reserve/undo': { default: { status: 200 } } });
-    expect((await client.admin.retry(fixed.id, 'inventory fixed')).id).toBe(fixed.id);
+    expect((await client.admin.retry(fixed.id, { note: 'inventory fixed' })).id).toBe(fixed.id);
     expect((await client.wait(fixed.id, { timeoutMs: 20_000 })).status).toBe('COMPENSATED');
 
     const bulk = await stuckSaga('stuck-b');
     await script(participant.url, { '/stuck-b/reserve/undo': { default: { status: 200 } } });
-    expect(await client.admin.retryMany({ status: 'STUCK', definition: 'stuck-b' })).toEqual([bulk.id]);
+    expect(await client.admin.retryMany({ status: 'STUCK', definition: 'stuck-b', dryRun: true })).toEqual({ matched: 1, retried: [] });
+    expect((await client.get(bulk.id)).status).toBe('STUCK');
+    expect(await client.admin.retryMany({ status: 'STUCK', definition: 'stuck-b' })).toEqual({ matched: 1, retried: [bulk.id] });
     expect((await client.wait(bulk.id, { timeoutMs: 20_000 })).status).toBe('COMPENSATED');
 
     const manual = await stuckSaga('stuck-c');
@@ -213,6 +226,64 @@ describe(AccordClient.name, () => {
       ['retry', bulk.id],
       ['retry', fixed.id],
     ]);
+    expect((await client.admin.audit({ transactionId: fixed.id })).map((e) => [e.action, e.note, e.before, e.after])).toEqual([
+      ['retry', 'inventory fixed', { status: 'STUCK' }, { status: 'COMPENSATING' }],
+    ]);
+  });
+
+  /** reserve (pivot) -> charge -> notify; charge keeps answering 400: STUCK going forward. */
+  const stuckForward = async (name: string): Promise<TransactionView> => {
+    await script(participant.url, { [`/${name}/charge`]: { default: { status: 400 } } });
+    await client.registerDefinition({
+      name,
+      type: 'saga',
+      retry,
+      steps: [
+        { name: 'reserve', pivot: true, action: { url: `${participant.url}/${name}/reserve` } },
+        { name: 'charge', input: { amount: '{{input.amount}}' }, action: { url: `${participant.url}/${name}/charge` } },
+        { name: 'notify', input: { receipt: '{{steps.charge.output.receipt}}' }, action: { url: `${participant.url}/${name}/notify` } },
+      ],
+    });
+    const { transaction } = await client.start({ definition: name, input: { amount: 1 }, waitMs: 20_000 });
+    expect(transaction.status).toBe('STUCK');
+    return transaction;
+  };
+
+  it('lets an operator skip a stuck step with an output the next step is sent, and retry another with a new input', async () => {
+    const skipped = await stuckForward('skip-forward');
+    await client.admin.skip(skipped.id, { step: 'charge', output: { receipt: 'r-7' }, note: 'charged at the till' });
+    expect(await client.wait(skipped.id, { timeoutMs: 20_000 })).toMatchObject({
+      status: 'COMPLETED',
+      steps: [{ name: 'reserve' }, { name: 'charge', output: { receipt: 'r-7' } }, { name: 'notify', input: { receipt: 'r-7' } }],
+    });
+
+    const corrected = await stuckForward('new-input');
+    await script(participant.url, { '/new-input/charge': { default: { status: 200, body: { receipt: 'r-8' } } } });
+    await client.admin.retry(corrected.id, { note: 'amount corrected', input: { amount: 2 } });
+    const done = await client.wait(corrected.id, { timeoutMs: 20_000 });
+    expect(done).toMatchObject({ status: 'COMPLETED', input: { amount: 2 }, steps: [{ name: 'reserve' }, { name: 'charge', input: { amount: 2 } }, {}] });
+
+    const audit = [...(await client.admin.audit({ transactionId: skipped.id })), ...(await client.admin.audit({ transactionId: corrected.id }))];
+    expect(audit.map((e) => [e.action, e.note, e.before, e.after])).toEqual([
+      ['skip', 'charged at the till', { status: 'STUCK' }, { status: 'RUNNING' }],
+      ['retry', 'amount corrected', { status: 'STUCK', input: { amount: 1 } }, { status: 'RUNNING', input: { amount: 2 } }],
+    ]);
+  });
+
+  it('creates, lists and revokes API keys', async () => {
+    const created = await client.admin.createApiKey({ name: 'sdk-reader', scopes: ['transactions:read'] });
+    expect(created).toMatchObject({ name: 'sdk-reader', scopes: ['transactions:read'], key: expect.any(String) });
+    expect((await client.admin.listApiKeys()).map((k) => k.name)).toContain('sdk-reader');
+    expect((await client.admin.listApiKeys()).find((k) => k.id === created.id)).not.toHaveProperty('key');
+
+    const reader = new AccordClient({ baseUrl: coordinator.url, token: created.key, retries: 0 });
+    expect(await reader.listDefinitions()).toEqual(expect.any(Array));
+    expect(await apiError(reader.admin.listApiKeys())).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+
+    await client.admin.revokeApiKey(created.id);
+    expect((await client.admin.listApiKeys()).map((k) => k.id)).not.toContain(created.id);
+    expect(await apiError(reader.listDefinitions())).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    expect(await apiError(client.admin.revokeApiKey(created.id))).toMatchObject({ status: 404, code: 'API_KEY_NOT_FOUND' });
   });
 
   it('throws AccordApiError with the contract code for error answers', async () => {

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { apiDocumentOf } from './api-document-check';
 import { createTestDatabase, freePort, queuePrefixFor, redisUrl } from './test-env';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -96,7 +97,9 @@ export interface ApiResponse<T = any> {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** A tiny JSON client for the coordinator's API. */
+/** A tiny JSON client for the coordinator's API. Every answer must match
+ * the coordinator's OpenAPI document (status, body, headers): one that does
+ * not fails the test that received it. */
 export class Api {
   constructor(
     readonly baseUrl: string,
@@ -120,7 +123,10 @@ export class Api {
     } catch {
       // keep the raw text
     }
-    return { status: res.statusCode, body: parsed as T, headers: res.headers };
+    const answer = { status: res.statusCode, body: parsed as T, headers: res.headers };
+    const problem = (await apiDocumentOf(this.baseUrl)).problem(method, path, answer);
+    if (problem) throw new Error(`${method} ${path}: the answer does not match the OpenAPI document: ${problem}\n${String(text).slice(0, 2000)}`);
+    return answer;
   }
 
   get<T = any>(path: string) {

@@ -13,6 +13,8 @@ export * from './controllers/health.controller';
 export * from './controllers/metrics.controller';
 export * from './controllers/start-messages.controller';
 export * from './json-body.parser';
+export * from './api-route.decorator';
+export * from './openapi/api-document';
 export * from './presenters/transaction.presenter';
 export * from './web/console.plugin';
 export * from './web/queue-view.plugin';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Scope } from '@accord/contracts';
 import type { ApiKeyRecord, ApiKeyStore } from '@accord/persistence';
 import { EngineError } from './engine.error';
 
@@ -14,7 +15,7 @@ export class ManageApiKeys {
   constructor(private readonly keys: ApiKeyStore) {}
 
   /** The key itself is in this answer only: it is stored as a hash. */
-  async create(name: string, scopes: string[], actor: string): Promise<{ record: ApiKeyRecord; key: string }> {
+  async create(name: string, scopes: Scope[], actor: string): Promise<{ record: ApiKeyRecord; key: string }> {
     const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const record = await this.keys.create({ name, scopes, token: key }, actor);
     if (!record) throw new EngineError('API_KEY_NAME_TAKEN', `an API key named "${name}" is already in use`);

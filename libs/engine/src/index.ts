@@ -10,3 +10,5 @@ export * from './register-definition.usecase';
 export * from './deliver-announcements.usecase';
 export * from './stuck-announcement';
 export * from './api-keys.usecase';
+export * from './wait-for-transaction.usecase';
+export * from './retry-transactions.usecase';

@@ -9,6 +9,7 @@ import { EngineError } from './engine.error';
 import { withLease } from './step-writes';
 import type { CallerTrace, StartSpan, Tracing } from './tracing';
 import type { TransitionRunner } from './transition.runner';
+import type { WaitForTransaction } from './wait-for-transaction.usecase';
 
 export interface StartCommand {
   definition?: string;
@@ -18,6 +19,8 @@ export interface StartCommand {
   idempotencyKey?: string;
   /** The caller's trace context, which the transaction joins. */
   trace?: CallerTrace;
+  /** Answer once it settles (terminal or STUCK) or this many ms passed. */
+  waitMs?: number;
 }
 
 export interface StartResult {
@@ -27,7 +30,8 @@ export interface StartResult {
 }
 
 /** Validates the request, writes the transaction with its first scheduled
- * steps in one statement, then enqueues them. */
+ * steps in one statement, then enqueues them; with `waitMs`, answers once
+ * the transaction settled or that long passed. */
 export class StartTransaction {
   constructor(
     private readonly definitions: DefinitionStore,
@@ -39,14 +43,17 @@ export class StartTransaction {
     private readonly targets: TargetPolicy,
     /** The message transports this coordinator has a broker for. */
     private readonly transports: ReadonlySet<MessageTransport>,
+    private readonly waiting: WaitForTransaction,
     private readonly tracing: Tracing,
   ) {}
 
-  execute(cmd: StartCommand): Promise<StartResult> {
-    return this.tracing.start(cmd.trace ?? {}, (span) => this.startIn(span, cmd));
+  async execute(cmd: StartCommand): Promise<StartResult> {
+    const started = await this.tracing.start(cmd.trace ?? {}, (span) => this.startOrReplay(span, cmd));
+    if (!cmd.waitMs) return started;
+    return { ...started, record: await this.waiting.execute({ id: started.record.id, known: started.record, waitMs: cmd.waitMs }) };
   }
 
-  private async startIn(span: StartSpan, cmd: StartCommand): Promise<StartResult> {
+  private async startOrReplay(span: StartSpan, cmd: StartCommand): Promise<StartResult> {
     const { plan, spec, definitionName, definitionVersion } = await this.resolve(cmd);
     // The request as given (wherever the key came from), so a replay with the
     // same body matches even after a newer version was registered.

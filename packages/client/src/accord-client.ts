@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { API_ROUTES, routePath, type ResponseOf } from '@accord/contracts';
 import { AccordAdminClient } from './admin-client';
 import {
   SETTLED_STATUSES,
@@ -42,20 +43,21 @@ export class AccordClient {
   /** Registers a definition; the server assigns the version. Retried: a body
    * identical to the latest version returns that version (`created: false`). */
   async registerDefinition(body: DefinitionBody): Promise<RegisterResult> {
-    const answer = await this.http.send<DefinitionView>({ method: 'POST', path: '/v1/definitions', body, idempotent: true });
+    const answer = await this.http.send<DefinitionView>({ method: 'POST', path: routePath(API_ROUTES.registerDefinition), body, idempotent: true });
     return { definition: answer.body, created: answer.status === 201 };
   }
 
   /** The latest version of `name`, or the given one. */
   async getDefinition(name: string, version?: number): Promise<DefinitionView> {
-    const base = `/v1/definitions/${encodeURIComponent(name)}`;
-    const path = version === undefined ? base : `${base}/versions/${version}`;
+    const path =
+      version === undefined ? routePath(API_ROUTES.getDefinition, { name }) : routePath(API_ROUTES.getDefinitionVersion, { name, version });
     return (await this.http.send<DefinitionView>({ method: 'GET', path, idempotent: true })).body;
   }
 
   /** The latest version of every definition. */
   async listDefinitions(): Promise<DefinitionView[]> {
-    return (await this.http.send<{ items: DefinitionView[] }>({ method: 'GET', path: '/v1/definitions', idempotent: true })).body.items;
+    const path = routePath(API_ROUTES.listDefinitions);
+    return (await this.http.send<ResponseOf<'listDefinitions', 200>>({ method: 'GET', path, idempotent: true })).body.items;
   }
 
   /** Starts a transaction (see StartRequest). */
@@ -64,7 +66,7 @@ export class AccordClient {
     const idempotencyKey = fields.idempotencyKey ?? randomUUID();
     const answer = await this.http.send<TransactionView>({
       method: 'POST',
-      path: '/v1/transactions',
+      path: routePath(API_ROUTES.startTransaction),
       query: { waitMs },
       body: { ...fields, idempotencyKey },
       idempotent: true,
@@ -78,7 +80,7 @@ export class AccordClient {
   async get(id: string, options: { waitMs?: number } = {}): Promise<TransactionView> {
     const answer = await this.http.send<TransactionView>({
       method: 'GET',
-      path: `/v1/transactions/${encodeURIComponent(id)}`,
+      path: routePath(API_ROUTES.getTransaction, { id }),
       query: { waitMs: options.waitMs },
       idempotent: true,
       holdMs: options.waitMs,
@@ -99,7 +101,8 @@ export class AccordClient {
 
   /** One page of transactions, newest first. */
   async list(filter: ListFilter = {}): Promise<Page<TransactionSummary>> {
-    return (await this.http.send<Page<TransactionSummary>>({ method: 'GET', path: '/v1/transactions', query: { ...filter }, idempotent: true })).body;
+    const path = routePath(API_ROUTES.listTransactions);
+    return (await this.http.send<Page<TransactionSummary>>({ method: 'GET', path, query: { ...filter }, idempotent: true })).body;
   }
 
   /** Every transaction matching `filter`, newest first, fetching page after page. */
@@ -114,14 +117,15 @@ export class AccordClient {
 
   /** Every participant call made for the transaction, oldest first. */
   async attempts(id: string): Promise<AttemptView[]> {
-    const path = `/v1/transactions/${encodeURIComponent(id)}/attempts`;
-    return (await this.http.send<{ items: AttemptView[] }>({ method: 'GET', path, idempotent: true })).body.items;
+    const path = routePath(API_ROUTES.listAttempts, { id });
+    return (await this.http.send<ResponseOf<'listAttempts', 200>>({ method: 'GET', path, idempotent: true })).body.items;
   }
 
   /** Asks a transaction that has not passed its commit point to roll back
-   * (AccordApiError 409 INVALID_STATE if it has). Not retried. */
-  async abort(id: string): Promise<TransactionView> {
-    const path = `/v1/transactions/${encodeURIComponent(id)}/abort`;
-    return (await this.http.send<TransactionView>({ method: 'POST', path, idempotent: false })).body;
+   * (AccordApiError 409 INVALID_STATE if it has); `note` goes into the audit log. Not retried. */
+  async abort(id: string, note?: string): Promise<TransactionView> {
+    const path = routePath(API_ROUTES.abortTransaction, { id });
+    const body = note === undefined ? undefined : { note };
+    return (await this.http.send<ResponseOf<'abortTransaction', 202>>({ method: 'POST', path, body, idempotent: false })).body;
   }
 }

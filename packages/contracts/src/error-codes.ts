@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Stable error codes of the public API. Each maps to one HTTP status, so a
  * new code without a status fails to compile. */
 export const ERROR_STATUS = {
@@ -33,10 +35,35 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ErrorDetail {
-  path?: string;
-  message: string;
+/** The error statuses the API documents (a 500 is a bug, never documented). */
+export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 503] as const;
+export type ErrorStatus = (typeof ERROR_STATUSES)[number];
+
+/** The codes an answer with this status may carry. */
+export function errorCodesOf(status: ErrorStatus): ErrorCode[] {
+  return (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status);
 }
+
+export const ErrorDetailSchema = z.object({ path: z.string().optional(), message: z.string() }).strict();
+
+/** The contract's error envelope (contract: Errors), with the codes of one status. */
+function errorBodySchema(status: ErrorStatus) {
+  const [first, ...rest] = errorCodesOf(status);
+  return z
+    .object({
+      error: z.object({ code: z.enum([first, ...rest]), message: z.string(), details: z.array(ErrorDetailSchema) }).strict(),
+    })
+    .strict()
+    .meta({ id: `Error${status}` });
+}
+
+/** The error envelope of each documented status. */
+export const ERROR_BODY_SCHEMAS = Object.fromEntries(ERROR_STATUSES.map((status) => [status, errorBodySchema(status)])) as Record<
+  ErrorStatus,
+  ReturnType<typeof errorBodySchema>
+>;
+
+export type ErrorDetail = z.infer<typeof ErrorDetailSchema>;
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details: ErrorDetail[] };

@@ -11,4 +11,7 @@ export * from './canonical-json';
 export * from './retry-after';
 export * from './answer-body';
 export * from './telemetry';
+export * from './scopes';
+export * from './api-requests';
+export * from './api-routes';
 export * from './message-call';

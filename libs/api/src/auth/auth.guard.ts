@@ -2,7 +2,8 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { EngineError } from '@accord/engine';
 import { principalOf } from './authentication.hook';
-import { PUBLIC_KEY, SCOPE_KEY, type Scope } from './scopes';
+import type { Scope } from '@accord/contracts';
+import { PUBLIC_KEY, SCOPE_KEY } from './scopes';
 
 /** Scopes: the principal comes from the authentication hook; a route that is
  * neither public nor authenticated is refused. */

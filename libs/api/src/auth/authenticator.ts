@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { API_KEY_PATTERN } from '@accord/engine';
 import type { ApiKeyStore } from '@accord/persistence';
-import { effectiveScopes, SCOPES, type Principal } from './scopes';
+import { SCOPES } from '@accord/contracts';
+import { effectiveScopes, type Principal } from './scopes';
 
 export interface AuthSettings {
   /** Unset: auth is off (development only). */

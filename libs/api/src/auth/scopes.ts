@@ -1,7 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-
-export const SCOPES = ['transactions:write', 'transactions:read', 'definitions:write', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+import { SCOPES, type Scope } from '@accord/contracts';
 
 export const SCOPE_KEY = 'accord:scope';
 export const PUBLIC_KEY = 'accord:public';

@@ -1,8 +1,7 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { errorBody } from '@accord/contracts';
-import { Public } from '../auth/scopes';
+import { API_ROUTES, errorBody } from '@accord/contracts';
+import { Route } from '../api-route.decorator';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors/unavailable';
 
 /** One service the coordinator talks to. */
@@ -30,20 +29,18 @@ const PING_TIMEOUT_MS = 2000;
 
 type DependencyState = { status: 'up' } | { status: 'down'; error: string };
 
-@ApiTags('operations')
-@Public()
-@Controller('health')
+@Controller()
 export class HealthController {
   constructor(private readonly probe: ReadinessProbe) {}
 
-  @Get('live')
+  @Route(API_ROUTES.live)
   live() {
     return { status: 'ok' };
   }
 
   /** 200 while every required dependency answers, with the state of each in
    * `details`; otherwise 503 UNAVAILABLE naming what is down. */
-  @Get('ready')
+  @Route(API_ROUTES.ready)
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const states = await Promise.all(this.probe.dependencies.map(async (d) => ({ dependency: d, state: await stateOf(d) })));
     const details = { ...Object.fromEntries(states.map(({ dependency, state }) => [dependency.name, state])), brokers: this.probe.brokers() };

@@ -1,15 +1,13 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Header } from '@nestjs/common';
+import { API_ROUTES } from '@accord/contracts';
 import { AccordMetrics } from '@accord/telemetry';
-import { Public } from '../auth/scopes';
+import { Route } from '../api-route.decorator';
 
-@ApiTags('operations')
-@Public()
-@Controller('metrics')
+@Controller()
 export class MetricsController {
   constructor(private readonly metrics: AccordMetrics) {}
 
-  @Get()
+  @Route(API_ROUTES.metrics)
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();

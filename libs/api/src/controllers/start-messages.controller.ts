@@ -1,10 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { START_PATTERN, type ErrorBody } from '@accord/contracts';
+import { START_PATTERN, StartBodySchema, type ErrorBody } from '@accord/contracts';
 import { EngineError, StartTransaction } from '@accord/engine';
 import { Public } from '../auth/scopes';
 import { HttpExceptionFilter } from '../errors/http-exception.filter';
-import { parse, StartBodySchema } from '../request.schemas';
+import { parse } from '../parse-request';
 
 /**
  * START_TRANSPORT: `accord.transactions.start` over NATS or RabbitMQ, with

@@ -1,36 +1,30 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
-import { isSettled, TRANSACTION_STATUSES, type TransactionCounts, type TransactionStatus } from '@accord/contracts';
-import { EngineError, StartTransaction, TransactionEvents } from '@accord/engine';
-import { TransactionQueryStore, TransactionStore, TransactionWaiters, type TransactionFilter, type TransactionRecord } from '@accord/persistence';
+import {
+  AbortBodySchema, API_ROUTES, CountsQuerySchema, IdempotencyKeySchema, ListQuerySchema, StartBodySchema, TRANSACTION_STATUSES, UUID_PATTERN,
+  WaitQuerySchema, type TransactionCounts, type TransactionStatus,
+} from '@accord/contracts';
+import { EngineError, StartTransaction, TransactionEvents, WaitForTransaction } from '@accord/engine';
+import { TransactionQueryStore, TransactionStore, type TransactionFilter } from '@accord/persistence';
+import { Route } from '../api-route.decorator';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import { RequireScope, type Principal } from '../auth/scopes';
+import type { Principal } from '../auth/scopes';
+import { decodeCursor, encodeCursor, parse } from '../parse-request';
 import { presentAttempt } from '../presenters/log.presenter';
 import { presentSummary, TransactionViews } from '../presenters/transaction.presenter';
-import {
-  AbortBodySchema, CountsQuerySchema, decodeCursor, encodeCursor, IDEMPOTENCY_KEY, ListQuerySchema, parse, StartBodySchema, UUID, WaitQuerySchema,
-} from '../request.schemas';
 
-@ApiTags('transactions')
-@ApiBearerAuth()
-@Controller('v1/transactions')
+@Controller()
 export class TransactionsController {
   constructor(
     private readonly start: StartTransaction,
     private readonly events: TransactionEvents,
+    private readonly wait: WaitForTransaction,
     private readonly store: TransactionStore,
     private readonly queries: TransactionQueryStore,
-    private readonly waiters: TransactionWaiters,
     private readonly views: TransactionViews,
   ) {}
 
-  @Post()
-  @RequireScope('transactions:write')
-  @ApiOperation({ summary: 'Start a transaction (idempotent with a key); ?waitMs= waits for the outcome' })
-  @ApiBody({ schema: z.toJSONSchema(StartBodySchema, { io: 'input', unrepresentable: 'any' }) as object })
-  @ApiQuery({ name: 'waitMs', required: false, type: Number })
+  @Route(API_ROUTES.startTransaction)
   async create(
     @Body() raw: unknown,
     @Query() query: unknown,
@@ -41,7 +35,7 @@ export class TransactionsController {
   ) {
     const body = parse(StartBodySchema, raw, 'start request');
     const { waitMs } = parse(WaitQuerySchema, query, 'query');
-    if (headerKey !== undefined) parse(IDEMPOTENCY_KEY, headerKey, 'Idempotency-Key header');
+    if (headerKey !== undefined) parse(IdempotencyKeySchema, headerKey, 'Idempotency-Key header');
     if (headerKey !== undefined && body.idempotencyKey !== undefined && headerKey !== body.idempotencyKey) {
       throw new EngineError('IDEMPOTENCY_KEY_CONFLICT', 'the Idempotency-Key header and the idempotencyKey field differ');
     }
@@ -52,14 +46,13 @@ export class TransactionsController {
       input: body.input,
       idempotencyKey: body.idempotencyKey ?? headerKey,
       trace: { traceparent, tracestate },
+      waitMs,
     });
     void reply.status(created ? 201 : 200);
-    return this.views.present(waitMs ? await this.waitFor(record, waitMs) : record);
+    return this.views.present(record);
   }
 
-  @Get()
-  @RequireScope('transactions:read')
-  @ApiOperation({ summary: 'Page through transactions, newest first, by status, definition, creation time, id prefix or idempotency key' })
+  @Route(API_ROUTES.listTransactions)
   async list(@Query() query: unknown) {
     const { status, limit, cursor, ...filter } = parse(ListQuerySchema, query, 'query');
     const rows = await this.queries.list({
@@ -73,69 +66,35 @@ export class TransactionsController {
     return { items: page.map(presentSummary), nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.id) : null };
   }
 
-  @Get('counts')
-  @RequireScope('transactions:read')
-  @ApiOperation({ summary: 'How many transactions have each status (the same filters as the list, but status)' })
+  @Route(API_ROUTES.countTransactions)
   async counts(@Query() query: unknown): Promise<TransactionCounts> {
     const counted = await this.queries.countsByStatus(this.filter(parse(CountsQuerySchema, query, 'query')));
     const counts = Object.fromEntries(TRANSACTION_STATUSES.map((status) => [status, counted.get(status) ?? 0]));
     return { counts: counts as Record<TransactionStatus, number> };
   }
 
-  @Get(':id')
-  @RequireScope('transactions:read')
+  @Route(API_ROUTES.getTransaction)
   async get(@Param('id') id: string, @Query() query: unknown) {
     const { waitMs } = parse(WaitQuerySchema, query, 'query');
-    const record = await this.find(id);
-    return this.views.present(waitMs ? await this.waitFor(record, waitMs) : record);
+    return this.views.present(await this.wait.execute({ id, waitMs }));
   }
 
-  @Get(':id/attempts')
-  @RequireScope('transactions:read')
-  @ApiOperation({ summary: 'The attempt/compensation log, oldest first' })
+  @Route(API_ROUTES.listAttempts)
   async attempts(@Param('id') id: string) {
-    await this.find(id);
-    const rows = await this.store.attempts(id);
-    return {
-      items: rows.map(presentAttempt),
-    };
+    await this.wait.execute({ id });
+    return { items: (await this.store.attempts(id)).map(presentAttempt) };
   }
 
-  @Post(':id/abort')
-  @HttpCode(202)
-  @RequireScope('transactions:write')
-  @ApiOperation({ summary: 'Roll back a transaction that has not passed its commit point (409 if it has); the note goes into the audit log' })
-  @ApiBody({ required: false, schema: z.toJSONSchema(AbortBodySchema, { io: 'input' }) as object })
+  @Route(API_ROUTES.abortTransaction)
   async abort(@Param('id') id: string, @Body() raw: unknown, @CurrentPrincipal() principal: Principal) {
     const body = parse(AbortBodySchema, raw, 'abort request');
-    if (!UUID.test(id)) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
+    if (!UUID_PATTERN.test(id)) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
     await this.events.abort(id, { actor: principal.actor, note: body.note });
-    return this.views.present(await this.find(id));
+    return this.views.present(await this.wait.execute({ id }));
   }
 
   private filter(query: { definition?: string; from?: string; to?: string; id?: string; idempotencyKey?: string }): TransactionFilter {
     const { id, ...rest } = query;
     return { ...rest, idPrefix: id };
-  }
-
-  private async find(id: string): Promise<TransactionRecord> {
-    const record = UUID.test(id) ? await this.store.load(id) : null;
-    if (!record) throw new EngineError('TRANSACTION_NOT_FOUND', `no transaction ${id}`);
-    return record;
-  }
-
-  /** Until terminal or STUCK, or `waitMs` passed. NOTIFY wakes us (a
-   * transition committed by this replica hands over the committed state, so
-   * no reload); a slow poll covers a lost notification. */
-  private async waitFor(record: TransactionRecord, waitMs: number): Promise<TransactionRecord> {
-    const until = Date.now() + waitMs;
-    let current = record;
-    while (!isSettled(current.status)) {
-      const left = until - Date.now();
-      if (left <= 0) break;
-      const delivered = await this.waiters.wait(current.id, Math.min(left, 1000));
-      current = delivered ?? (await this.store.load(current.id)) ?? current;
-    }
-    return current;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Scope } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../util/prepared-query';
 import type { ChannelSubscriber } from './pg-notifications';
@@ -7,7 +8,7 @@ import type { ChannelSubscriber } from './pg-notifications';
 export interface ApiKeyRecord {
   id: string;
   name: string;
-  scopes: string[];
+  scopes: Scope[];
   createdAt: string;
 }
 
@@ -57,7 +58,7 @@ export class ApiKeyStore {
   }
 
   /** Null when an active key already has this name. */
-  async create(key: { name: string; scopes: string[]; token: string }, actor: string): Promise<ApiKeyRecord | null> {
+  async create(key: { name: string; scopes: Scope[]; token: string }, actor: string): Promise<ApiKeyRecord | null> {
     try {
       const rows = await this.db.query(
         `WITH k AS (
@@ -144,7 +145,7 @@ function map(row: Record<string, unknown>): ApiKeyRecord {
   return {
     id: row.id as string,
     name: row.name as string,
-    scopes: row.scopes as string[],
+    scopes: row.scopes as Scope[], // stored only as validated
     createdAt: new Date(row.created_at as string).toISOString(),
   };
 }

@@ -1,0 +1,114 @@
+/**
+ * Checks an answer of the coordinator against its own OpenAPI document
+ * (`/docs-json`, fetched once per coordinator): the status must be one the
+ * route documents, the body must match that status's schema, and documented
+ * headers must be there. The shared HTTP helper (`Api`) runs every answer
+ * through it, so each e2e test also checks the document against what the
+ * routes really answer.
+ */
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { request } from 'undici';
+
+type Json = Record<string, any>;
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Statuses any `/v1` path answers before a route is matched (no such
+ * route, a malformed URL, no credential, over the rate limit, no database). */
+const UNROUTED_STATUSES = [400, 401, 404, 429, 503];
+
+interface Operation {
+  route: string;
+  matcher: RegExp;
+  params: number;
+  method: string;
+  spec: Json;
+}
+
+export class ApiDocument {
+  private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
+  private readonly operations: Operation[];
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(readonly document: Json) {
+    addFormats(this.ajv);
+    this.operations = Object.entries(document.paths as Json).flatMap(([route, methods]) =>
+      Object.entries(methods as Json).map(([method, spec]) => ({
+        route,
+        method: method.toUpperCase(),
+        spec: spec as Json,
+        params: (route.match(/\{/g) ?? []).length,
+        matcher: new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      })),
+    );
+    // A literal segment wins over a parameter (`/counts` before `/{id}`), as in the router.
+    this.operations.sort((a, b) => a.params - b.params);
+  }
+
+  /** The documented operation a request goes to, if any. */
+  operationFor(method: string, path: string): Operation | undefined {
+    const pathname = path.split('?')[0];
+    return this.operations.find((o) => o.method === method.toUpperCase() && o.matcher.test(pathname));
+  }
+
+  /** What is wrong with `answer` as the answer to `method path`; null when it matches. */
+  problem(method: string, path: string, answer: Answer): string | null {
+    const operation = this.operationFor(method, path);
+    if (!operation) {
+      if (!path.startsWith('/v1')) return null; // the console, the queue view, the docs themselves
+      if (!UNROUTED_STATUSES.includes(answer.status)) return `${answer.status} from an undocumented route`;
+      return this.errorEnvelopeProblem(answer);
+    }
+    const response = operation.spec.responses?.[String(answer.status)] as Json | undefined;
+    if (!response) {
+      return `${answer.status} is not documented for ${operation.method} ${operation.route} (documented: ${Object.keys(operation.spec.responses).join(', ')})`;
+    }
+    for (const [name, header] of Object.entries((response.headers ?? {}) as Json)) {
+      if (header.required && answer.headers[name.toLowerCase()] === undefined) return `${answer.status} without its documented ${name} header`;
+    }
+    const content = response.content as Json | undefined;
+    if (!content) return answer.body === null || answer.body === '' ? null : `${answer.status} has a body; the document says none`;
+    const contentType = String(answer.headers['content-type'] ?? '');
+    const mediaType = Object.keys(content).find((type) => contentType.startsWith(type));
+    if (!mediaType) return `${answer.status} answered ${contentType || 'no content type'}; the document says ${Object.keys(content).join(', ')}`;
+    if (mediaType !== 'application/json') return null;
+    const key = `${operation.method} ${operation.route} ${answer.status}`;
+    let validate = this.validators.get(key);
+    if (!validate) {
+      // The document's components beside the schema, so its #/components refs resolve.
+      validate = this.ajv.compile({ ...content[mediaType].schema, components: this.document.components });
+      this.validators.set(key, validate);
+    }
+    if (validate(answer.body)) return null;
+    return `the ${key} body does not match the document: ${this.ajv.errorsText(validate.errors)}`;
+  }
+
+  private errorEnvelopeProblem(answer: Answer): string | null {
+    const body = answer.body as Json | null;
+    const error = body?.error as Json | undefined;
+    const ok = typeof error?.code === 'string' && typeof error.message === 'string' && Array.isArray(error.details) && Object.keys(body!).length === 1;
+    return ok ? null : `${answer.status} without the error envelope`;
+  }
+}
+
+const documents = new Map<string, Promise<ApiDocument>>();
+
+/** The document `baseUrl` serves, fetched once. */
+export function apiDocumentOf(baseUrl: string): Promise<ApiDocument> {
+  let document = documents.get(baseUrl);
+  if (!document) {
+    document = (async () => {
+      const res = await request(`${baseUrl}/docs-json`);
+      if (res.statusCode !== 200) throw new Error(`${baseUrl}/docs-json answered ${res.statusCode}`);
+      return new ApiDocument((await res.body.json()) as Json);
+    })();
+    document.catch(() => documents.delete(baseUrl));
+    documents.set(baseUrl, document);
+  }
+  return document;
+}
