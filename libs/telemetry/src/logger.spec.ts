@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '@accord/persistence';
 import { createLogger } from './logger';
 
 describe(createLogger.name, () => {
@@ -14,5 +15,17 @@ describe(createLogger.name, () => {
     const entry = JSON.parse(lines[0]);
     expect(entry.err).toMatchObject({ message: 'connection terminated', query: expect.stringContaining('INSERT'), parameters: '***' });
     expect(lines[0]).not.toContain('s3cret');
+  });
+
+  it('logs a database outage without its stack, and any other error with it', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => lines.push(line) });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
+    logger.warn({ err: new DatabaseUnavailableError(refused) }, 'sweep failed');
+    logger.error({ err: new Error('a bug') }, 'unhandled error');
+    const [outage, bug] = lines.map((line) => JSON.parse(line));
+    expect(outage.err).toMatchObject({ message: expect.stringContaining('the database is unreachable'), code: 'ACCORD_DATABASE_UNAVAILABLE' });
+    expect(outage.err.stack).toBeUndefined();
+    expect(bug.err.stack).toContain('a bug');
   });
 });
