@@ -107,6 +107,10 @@ export class Api {
   ) {}
 
   async call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    // Fetched before the request, not after it: a test that drives the
+    // coordinator out of sockets (or out of its database) must not lose the
+    // answer it got to the document fetch that follows.
+    const document = await apiDocumentOf(this.baseUrl);
     const res = await request(`${this.baseUrl}${path}`, {
       method: method as 'GET',
       headers: {
@@ -124,7 +128,7 @@ export class Api {
       // keep the raw text
     }
     const answer = { status: res.statusCode, body: parsed as T, headers: res.headers };
-    const problem = (await apiDocumentOf(this.baseUrl)).problem(method, path, answer);
+    const problem = document.problem(method, path, answer);
     if (problem) throw new Error(`${method} ${path}: the answer does not match the OpenAPI document: ${problem}\n${String(text).slice(0, 2000)}`);
     return answer;
   }
