@@ -9,8 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 accord_cd_root
 accord_ensure_deps
 
-eval "$(node scripts/provision.mjs)"
-export DATABASE_URL REDIS_URL
+accord_provision
 
 echo "[accord] building" >&2
 npm run build >.accord/build.log 2>&1 || { cat .accord/build.log >&2; exit 1; }

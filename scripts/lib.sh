@@ -24,3 +24,10 @@ accord_ensure_deps() {
   fi
   touch "$stamp"
 }
+
+# Postgres and Redis reachable (started locally when they are not), their
+# URLs exported: see scripts/provision.mjs.
+accord_provision() {
+  eval "$(node scripts/provision.mjs)"
+  export DATABASE_URL REDIS_URL
+}

@@ -8,8 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 accord_cd_root
 accord_ensure_deps
 
-eval "$(node scripts/provision.mjs)"
-export DATABASE_URL REDIS_URL
+accord_provision
 export PORT="${PORT:-3000}"
 
 npm run build

@@ -1,12 +1,12 @@
 import { AccordApiError, AccordClient } from '@accord/client';
-import { Barrier, createParticipantHandler } from '@accord/participant';
+import { createParticipantHandler } from '@accord/participant';
 import type { Server } from 'node:http';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { checkoutInput, orders, ORDERS_SCHEMA } from './orders.book';
 import type { OrdersSettings } from './settings';
 import { CHECKOUT, LEGACY_CHECKOUT, PAYMENT, RETIRED_CANCEL_PATH, shopDefinitions } from './shop.definitions';
-import { openPool, withClient } from './shop-database';
+import { openShopDatabase, withClient } from './shop-database';
 import { startShopServer, type ShopRoute } from './shop-server';
 
 const checkoutRequest = checkoutInput.extend({ storefront: z.enum(['current', 'legacy']).default('current') });
@@ -23,10 +23,7 @@ const WAIT_MS = 10_000;
  * `/orders/confirm`), and registers the shop's definitions at start-up.
  */
 export async function startOrders(settings: OrdersSettings): Promise<{ server: Server; pool: Pool }> {
-  const pool = openPool(settings.DATABASE_URL);
-  const barrier = new Barrier(pool);
-  await barrier.install();
-  await withClient(pool, (client) => client.query(ORDERS_SCHEMA));
+  const { pool, barrier } = await openShopDatabase(settings.DATABASE_URL, (client) => client.query(ORDERS_SCHEMA));
 
   const accord = new AccordClient({ baseUrl: settings.ACCORD_URL, token: settings.ACCORD_TOKEN });
   for (const definition of shopDefinitions({ orders: settings.ORDERS_URL, inventory: settings.INVENTORY_URL, payments: settings.PAYMENTS_URL })) {

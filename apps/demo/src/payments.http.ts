@@ -1,8 +1,8 @@
-import { Barrier, createParticipantHandler } from '@accord/participant';
+import { createParticipantHandler } from '@accord/participant';
 import type { Server } from 'node:http';
 import type { Pool } from 'pg';
 import { payments } from './payments.wallets';
-import { openPool, withClient } from './shop-database';
+import { openShopDatabase, withClient } from './shop-database';
 import type { ServiceSettings } from './settings';
 import { startShopServer } from './shop-server';
 
@@ -11,10 +11,7 @@ import { startShopServer } from './shop-server';
  * (the customer's wallet) and `/payments/payout/{try,confirm,cancel}` (the
  * merchant's takings). */
 export async function startPayments(settings: ServiceSettings): Promise<{ server: Server; pool: Pool }> {
-  const pool = openPool(settings.DATABASE_URL);
-  const barrier = new Barrier(pool);
-  await barrier.install();
-  await withClient(pool, (client) => payments.open(client));
+  const { pool, barrier } = await openShopDatabase(settings.DATABASE_URL, (client) => payments.open(client));
   const participant = createParticipantHandler({
     barrier,
     signingSecret: settings.SIGNING_SECRET,
