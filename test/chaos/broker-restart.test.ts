@@ -1,12 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MessageTransport } from '@accord/contracts';
-import { Pool } from 'pg';
 import { createRabbitVhost, type RabbitVhost } from '../support/brokers';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
+import { startStockParticipant, stockEndpoint, type StockParticipant } from '../support/message-fixtures.spec-kit';
 import { startNats, type NatsProcess } from '../support/nats-process';
-import { startParticipant, type ParticipantProcess } from '../support/participant-process';
 import { startRedis, type RedisProcess } from '../support/redis-process';
-import { createTestDatabase, dropTestDatabase } from '../support/test-env';
 
 /** Transactions per broker, started one after another across the outage. */
 const COUNT = 16;
@@ -17,16 +15,11 @@ describe('a broker that goes away mid-run', () => {
   let nats: NatsProcess;
   let redis: RedisProcess;
   let vhost: RabbitVhost;
-  let participantDb: string;
-  let participantPool: Pool;
-  let participant: ParticipantProcess;
+  let participant: StockParticipant;
   let coordinator: CoordinatorProcess;
   let api: Api;
 
-  const endpoint = (transport: MessageTransport, action: string) =>
-    transport === 'rmq'
-      ? { transport, queue: prefix, pattern: `${prefix}.${action}`, timeoutMs: 1500 }
-      : { transport, pattern: `${prefix}.${action}`, timeoutMs: 1500 };
+  const endpoint = (transport: MessageTransport, action: 'reserve' | 'release') => stockEndpoint(transport, prefix, action, { timeoutMs: 1500 });
 
   const saga = (transport: MessageTransport, retry: Record<string, unknown>) => ({
     type: 'saga',
@@ -63,7 +56,7 @@ describe('a broker that goes away mid-run', () => {
   async function expectAllCompletedOnce(ids: string[]): Promise<void> {
     const settled = await Promise.all(ids.map((id) => api.settle(id, 60_000)));
     expect(settled.map((tx) => tx.status)).toEqual(ids.map(() => 'COMPLETED'));
-    const { rows } = await participantPool.query<{ transaction_id: string; n: number }>(
+    const { rows } = await participant.pool.query<{ transaction_id: string; n: number }>(
       `SELECT transaction_id, count(*)::int AS n FROM effects WHERE transaction_id = ANY($1) AND phase = 'action' GROUP BY transaction_id`,
       [ids],
     );
@@ -76,10 +69,7 @@ describe('a broker that goes away mid-run', () => {
   beforeAll(async () => {
     [nats, redis] = await Promise.all([startNats(), startRedis()]);
     vhost = createRabbitVhost('restart');
-    participantDb = await createTestDatabase('broker_restart_participant');
-    participantPool = new Pool({ connectionString: participantDb, max: 2 });
-    participant = await startParticipant('message', {
-      DATABASE_URL: participantDb,
+    participant = await startStockParticipant('broker_restart_participant', {
       PATTERN_PREFIX: prefix,
       NATS_URL: nats.url,
       RABBITMQ_URL: vhost.url,
@@ -95,8 +85,6 @@ describe('a broker that goes away mid-run', () => {
   afterAll(async () => {
     await coordinator?.stop();
     await participant?.stop();
-    await participantPool?.end();
-    if (participantDb) await dropTestDatabase(participantDb);
     await nats?.stop();
     await redis?.stop();
     vhost?.remove();

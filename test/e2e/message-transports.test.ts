@@ -2,11 +2,10 @@ import { createHmac } from 'node:crypto';
 import { ClientNats, ClientRMQ } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { canonicalJson, messageCallData, START_PATTERN, type MessageTransport } from '@accord/contracts';
-import { Pool } from 'pg';
 import { createRabbitVhost, NATS_URL, type RabbitVhost } from '../support/brokers';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
-import { startParticipant, type ParticipantProcess } from '../support/participant-process';
-import { createTestDatabase, dropTestDatabase, freePort, redisUrl } from '../support/test-env';
+import { startStockParticipant, stockEndpoint, type StockParticipant } from '../support/message-fixtures.spec-kit';
+import { freePort, redisUrl } from '../support/test-env';
 
 const SECRET = 'message-signing-secret-0123456789';
 
@@ -14,24 +13,12 @@ describe('participants over NATS, RabbitMQ, Redis and TCP', () => {
   const prefix = `stock_${Math.random().toString(36).slice(2, 8)}`;
   let vhost: RabbitVhost;
   let tcpPort: number;
-  let participantDb: string;
-  let participantPool: Pool;
-  let participant: ParticipantProcess;
+  let participant: StockParticipant;
   let coordinator: CoordinatorProcess;
   let api: Api;
 
-  const endpoint = (transport: MessageTransport, action: 'reserve' | 'release') => {
-    const pattern = `${prefix}.${action}`;
-    switch (transport) {
-      case 'nats':
-      case 'redis':
-        return { transport, pattern, timeoutMs: 3000 };
-      case 'rmq':
-        return { transport, queue: prefix, pattern, timeoutMs: 3000 };
-      case 'tcp':
-        return { transport, host: '127.0.0.1', port: tcpPort, pattern, timeoutMs: 3000 };
-    }
-  };
+  const endpoint = (transport: MessageTransport, action: 'reserve' | 'release') =>
+    stockEndpoint(transport, prefix, action, { timeoutMs: 3000, tcpPort });
 
   /** Two steps on one transport; the second's quantity is the first's output. */
   const saga = (transport: MessageTransport, hold: Record<string, unknown> = {}) => ({
@@ -51,7 +38,7 @@ describe('participants over NATS, RabbitMQ, Redis and TCP', () => {
 
   const effects = async (transactionId: string) =>
     (
-      await participantPool.query<{ step: string; phase: string; qty: number }>(
+      await participant.pool.query<{ step: string; phase: string; qty: number }>(
         'SELECT step, phase, qty FROM effects WHERE transaction_id = $1 ORDER BY step, phase',
         [transactionId],
       )
@@ -59,7 +46,7 @@ describe('participants over NATS, RabbitMQ, Redis and TCP', () => {
 
   const received = async (transactionId: string) =>
     (
-      await participantPool.query<{ transport: string; step: string; phase: string; attempt: number; headers: Record<string, string> }>(
+      await participant.pool.query<{ transport: string; step: string; phase: string; attempt: number; headers: Record<string, string> }>(
         'SELECT transport, step, phase, attempt, headers FROM received WHERE transaction_id = $1 ORDER BY id',
         [transactionId],
       )
@@ -68,10 +55,7 @@ describe('participants over NATS, RabbitMQ, Redis and TCP', () => {
   beforeAll(async () => {
     vhost = createRabbitVhost('transports');
     tcpPort = await freePort();
-    participantDb = await createTestDatabase('msg_participant');
-    participantPool = new Pool({ connectionString: participantDb, max: 2 });
-    participant = await startParticipant('message', {
-      DATABASE_URL: participantDb,
+    participant = await startStockParticipant('msg_participant', {
       SIGNING_SECRET: SECRET,
       PATTERN_PREFIX: prefix,
       NATS_URL,
@@ -90,8 +74,6 @@ describe('participants over NATS, RabbitMQ, Redis and TCP', () => {
   afterAll(async () => {
     await coordinator?.stop();
     await participant?.stop();
-    await participantPool?.end();
-    if (participantDb) await dropTestDatabase(participantDb);
     vhost?.remove();
   }, 60_000);
 
