@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import type { RpcErrorReply } from '@accord/contracts';
-import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { from, map, type Observable } from 'rxjs';
 import { Barrier } from '../barrier';
 import { answerMessageCall } from '../message-call.answer';
 import type { ParticipantAnswer } from '../participant-call.answer';
-import { PARTICIPANT_CALL, type ParticipantCallHolder } from '../nest/participant-call.holder';
+import { nestParticipantCall, type ParticipantCallHolder } from '../nest/participant-call.holder';
 import { ACCORD_PARTICIPANT_OPTIONS, type AccordParticipantModuleOptions } from '../nest/participant-module.options';
 
 /**
@@ -38,15 +38,8 @@ export class ParticipantRpcInterceptor implements NestInterceptor {
   }
 
   private answer(data: unknown, next: CallHandler): Promise<ParticipantAnswer> {
-    const options = {
-      barrier: this.barrier,
-      signingSecret: this.options.signingSecret,
-      signatureToleranceSeconds: this.options.toleranceSeconds,
-    };
-    return answerMessageCall(options, (input, context) => {
-      (data as ParticipantCallHolder)[PARTICIPANT_CALL] = { input, context };
-      return lastValueFrom(next.handle(), { defaultValue: undefined });
-    }, data);
+    const { options, route } = nestParticipantCall(this.barrier, this.options, data as ParticipantCallHolder, next);
+    return answerMessageCall(options, route, data);
   }
 }
 

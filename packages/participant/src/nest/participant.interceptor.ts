@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { from, map, type Observable } from 'rxjs';
 import { Barrier } from '../barrier';
 import { answerParticipantCall, type ParticipantAnswer } from '../participant-call.answer';
-import { PARTICIPANT_CALL, type ParticipantCallHolder } from './participant-call.holder';
+import { nestParticipantCall, type ParticipantCallHolder } from './participant-call.holder';
 import { ACCORD_PARTICIPANT_OPTIONS, type AccordParticipantModuleOptions } from './participant-module.options';
 
 /** What a Fastify or Express request and reply have in common here. */
@@ -51,14 +51,7 @@ export class ParticipantInterceptor implements NestInterceptor {
     if (!request.rawBody) {
       throw new Error('participant endpoints need the raw body: create the app with NestFactory.create(…, { rawBody: true })');
     }
-    const options = {
-      barrier: this.barrier,
-      signingSecret: this.options.signingSecret,
-      signatureToleranceSeconds: this.options.toleranceSeconds,
-    };
-    return answerParticipantCall(options, (input, context) => {
-      request[PARTICIPANT_CALL] = { input, context };
-      return lastValueFrom(next.handle(), { defaultValue: undefined });
-    }, request.rawBody.toString('utf8'), request.headers);
+    const { options, route } = nestParticipantCall(this.barrier, this.options, request, next);
+    return answerParticipantCall(options, route, request.rawBody.toString('utf8'), request.headers);
   }
 }
