@@ -140,6 +140,8 @@ describe('a broker that goes away mid-run', () => {
     await nats.restart();
     // Back (readiness says so once the client reconnected): an operator retry finishes the compensation.
     while ((await api.get('/health/ready')).body.details.brokers.nats !== 'up') await sleep(100);
+    // The participant resubscribes on its own schedule; a patient saga over NATS shows the path works end to end.
+    expect((await api.post('/v1/transactions?waitMs=30000', { spec: saga('nats', patient), input: {} })).body.status).toBe('COMPLETED');
     expect((await api.post(`/v1/admin/transactions/${tx.id}/retry`, { note: 'broker is back' })).status).toBe(202);
     expect((await api.settle(tx.id)).status).toBe('COMPENSATED');
   }, 60_000);

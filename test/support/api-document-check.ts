@@ -96,19 +96,31 @@ export class ApiDocument {
   }
 }
 
-const documents = new Map<string, Promise<ApiDocument>>();
+const documents = new Map<string, Promise<ApiDocument | null>>();
 
-/** The document `baseUrl` serves, fetched once. */
-export function apiDocumentOf(baseUrl: string): Promise<ApiDocument> {
+/** The document `baseUrl` serves, fetched once; null for a replica that
+ * serves no API (ROLE=worker answers only its probes and metrics). */
+export function servedApiDocument(baseUrl: string): Promise<ApiDocument | null> {
   let document = documents.get(baseUrl);
   if (!document) {
     document = (async () => {
       const res = await request(`${baseUrl}/docs-json`);
+      if (res.statusCode === 404) {
+        await res.body.dump();
+        return null;
+      }
       if (res.statusCode !== 200) throw new Error(`${baseUrl}/docs-json answered ${res.statusCode}`);
       return new ApiDocument((await res.body.json()) as Json);
     })();
     document.catch(() => documents.delete(baseUrl));
     documents.set(baseUrl, document);
   }
+  return document;
+}
+
+/** The document `baseUrl` serves; it must serve one. */
+export async function apiDocumentOf(baseUrl: string): Promise<ApiDocument> {
+  const document = await servedApiDocument(baseUrl);
+  if (!document) throw new Error(`${baseUrl} serves no OpenAPI document`);
   return document;
 }
