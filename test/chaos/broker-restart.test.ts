@@ -90,20 +90,15 @@ describe('a broker that goes away mid-run', () => {
     vhost?.remove();
   }, 60_000);
 
-  it('settles every transaction, each effect once, after nats-server is killed and restarted', async () => {
-    const ids = await runThrough('nats', async () => {
-      await nats.kill('SIGKILL');
+  it.each<['nats' | 'redis', string]>([
+    ['nats', 'nats-server'],
+    ['redis', 'the transport redis-server'],
+  ])('settles every transaction over %s, each effect once, after %s is killed and restarted', async (transport) => {
+    const server = transport === 'nats' ? nats : redis;
+    const ids = await runThrough(transport, async () => {
+      await server.kill('SIGKILL');
       await sleep(1500);
-      await nats.restart();
-    });
-    await expectAllCompletedOnce(ids);
-  }, 120_000);
-
-  it('settles every transaction, each effect once, after the transport redis-server is killed and restarted', async () => {
-    const ids = await runThrough('redis', async () => {
-      await redis.kill('SIGKILL');
-      await sleep(1500);
-      await redis.restart();
+      await server.restart();
     });
     await expectAllCompletedOnce(ids);
   }, 120_000);
