@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { messageCallData, type Endpoint, type MessageEndpoint } from '@accord/contracts';
-import { checkResolvedAddress, checkTargetHost, hostOf, type CallResult, type TargetPolicy } from '@accord/core';
+import { checkTargetHost, hostOf, type CallResult, type TargetPolicy } from '@accord/core';
 import type { BrokerClients } from './broker-clients';
 import { ParticipantInvoker, type Invocation, type InvocationResult } from './participant.invoker';
-import { systemResolver, type Resolver } from './safe-connector';
+import { refusedAddress, systemResolver, type Resolver } from './safe-connector';
 
 export interface MessageInvokerOptions {
   clients: BrokerClients;
@@ -85,11 +85,8 @@ export class MessageInvoker extends ParticipantInvoker {
     } catch (error) {
       return { kind: 'network', code: codeOf(error) ?? 'ENOTFOUND', unsent: true };
     }
-    const name = hostOf(bare).name;
-    for (const { address } of addresses) {
-      const verdict = checkResolvedAddress(name, address, port, this.options.policy);
-      if (!verdict.ok) return { kind: 'forbidden', reason: verdict.reason };
-    }
+    const refused = refusedAddress(hostOf(bare).name, addresses, port, this.options.policy);
+    if (refused) return { kind: 'forbidden', reason: refused.reason };
     if (addresses.length === 0) return { kind: 'network', code: 'ENOTFOUND', unsent: true };
     return { address: addresses[0].address };
   }

@@ -62,11 +62,8 @@ function checkedLookup(port: number, policy: TargetPolicy, resolve: Resolver) {
     const { family, hints } = lookupOptions;
     resolve(hostname, { family: typeof family === 'number' ? family : undefined, hints }).then(
       (addresses) => {
-        const name = hostOf(hostname).name;
-        for (const { address } of addresses) {
-          const verdict = checkResolvedAddress(name, address, port, policy);
-          if (!verdict.ok) return callback(new ForbiddenTargetError(verdict.reason), '', 0);
-        }
+        const refused = refusedAddress(hostOf(hostname).name, addresses, port, policy);
+        if (refused) return callback(new ForbiddenTargetError(refused.reason), '', 0);
         if (addresses.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
         if (lookupOptions.all) return callback(null, addresses);
         callback(null, addresses[0].address, addresses[0].family);
@@ -86,11 +83,22 @@ export async function checkTarget(url: string, policy: TargetPolicy, resolve: Re
   const verdict = checkTargetUrl(url, policy);
   const target = parseTargetUrl(url);
   if (!verdict.ok || !target || target.name === null) return verdict;
-  for (const { address } of await resolve(target.name, {})) {
-    const resolved = checkResolvedAddress(target.name, address, target.port, policy);
-    if (!resolved.ok) return resolved;
+  return refusedAddress(target.name, await resolve(target.name, {}), target.port, policy) ?? verdict;
+}
+
+/** The first of the addresses `name` resolved to that the policy refuses, or
+ * null: one refused address refuses the whole name (DNS may hand out any). */
+export function refusedAddress(
+  name: string | null,
+  addresses: readonly LookupAddress[],
+  port: number,
+  policy: TargetPolicy,
+): Extract<TargetVerdict, { ok: false }> | null {
+  for (const { address } of addresses) {
+    const verdict = checkResolvedAddress(name, address, port, policy);
+    if (!verdict.ok) return verdict;
   }
-  return verdict;
+  return null;
 }
 
 /** This machine's interface addresses: a call to one of them on the
