@@ -53,14 +53,22 @@ export class RunStepAttempt {
       call, type: record.type, definitionName: record.definitionName, definitionVersion: record.definitionVersion,
       transport: 'url' in endpoint ? 'http' : endpoint.transport, ...request,
     };
-    await this.tracing.call(parent, facts, (span) => this.callAndReport(call, claim, endpoint, request, span));
+    const input = step?.input ?? null;
+    await this.tracing.call(parent, facts, (span) => this.callAndReport(call, claim, endpoint, input, request, span));
   }
 
-  private async callAndReport(call: CallRef, claim: Claim, endpoint: Endpoint, request: AttemptRecord['request'], span: CallSpan): Promise<void> {
+  private async callAndReport(
+    call: CallRef,
+    claim: Claim,
+    endpoint: Endpoint,
+    input: unknown,
+    request: AttemptRecord['request'],
+    span: CallSpan,
+  ): Promise<void> {
     const startedAt = Date.now();
     const invoked = await this.invoker.invoke({
       endpoint,
-      call: { ...call, input: claim.record.steps.find((s) => s.name === call.step)?.input ?? null },
+      call: { ...call, input },
       trace: span.context,
       timeoutMs: callTimeoutMs(endpoint),
     });
