@@ -75,7 +75,7 @@ describe('rollback while an action is in flight, end to end', () => {
 
   it("sends c's compensation only after c's action answered, and a's only after c's compensation answered", async () => {
     await script(participant.url, {
-      '/late/b': { responses: [{ status: 409, body: { reason: 'no stock' } }] },
+      '/late/b': { responses: [{ status: 409, body: { reason: 'no stock' }, afterPath: '/late/c' }] },
       '/late/c': { responses: [{ status: 200, body: { id: 'c-1' }, delayMs: 3000 }] },
     });
     const id = await start(diamond('late'));
@@ -111,7 +111,7 @@ describe('rollback while an action is in flight, end to end', () => {
 
   it("compensates c once its action timed out, when it hangs past its timeout", async () => {
     await script(participant.url, {
-      '/hang/b': { responses: [{ status: 409, delayMs: 200 }] },
+      '/hang/b': { responses: [{ status: 409, afterPath: '/hang/c' }] },
       '/hang/c': { responses: [{ hang: true }] },
     });
     const id = await start(diamond('hang', { timeoutMs: 1500 }));
@@ -131,7 +131,7 @@ describe('rollback while an action is in flight, end to end', () => {
 
   it('withdraws a retry still in backoff instead of waiting for it, and never sends it', async () => {
     await script(participant.url, {
-      '/backoff/b': { responses: [{ status: 409, delayMs: 300 }] },
+      '/backoff/b': { responses: [{ status: 409, afterPath: '/backoff/c', delayMs: 100 }] },
       // attempt 1 may have applied; attempt 2 would be due 30 s later
       '/backoff/c': { responses: [{ status: 503, headers: { 'retry-after': '30' } }] },
     });
@@ -170,7 +170,7 @@ describe('rollback while an action is in flight, end to end', () => {
     let own = await startCoordinator({ label: 'rollback_crash', env });
     try {
       await script(participant.url, {
-        '/crash/b': { responses: [{ status: 409, delayMs: 200 }] },
+        '/crash/b': { responses: [{ status: 409, afterPath: '/crash/c' }] },
         '/crash/c': { responses: [{ hang: true }] },
       });
       const ownApi = new Api(own.url);

@@ -7,6 +7,7 @@
  *
  * Control routes:
  * - `PUT /_script` `{"<path>": {"responses": [ScriptedResponse…], "default"?: ScriptedResponse}}`
+ *   (status, body, headers, delayMs, hang, afterPath)
  *   merges into the current scripts; each call to a path consumes its next
  *   response, then the path's default, then `200 {"path", "input"}`.
  * - `GET /_calls[?path=<path>]` → the recorded calls, in arrival order.
@@ -25,6 +26,9 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Waits this long before answering. */
   delayMs?: number;
+  /** Answers only once a call to this path has arrived (then after delayMs):
+   * puts two calls of a test in a known order however slow the machine is. */
+  afterPath?: string;
   /** Never answers: the socket stays open until the client gives up. */
   hang?: boolean;
 }
@@ -93,12 +97,17 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
   const scripted = nextResponse(call.path);
   if (scripted?.hang) return;
+  if (scripted?.afterPath) await arrivalOf(scripted.afterPath);
   if (scripted?.delayMs) await sleep(scripted.delayMs);
   const status = scripted?.status ?? 200;
   const body = scripted && 'body' in scripted ? scripted.body : { path: call.path, input: inputOf(call.body) };
   call.respondedAt = Date.now();
   call.status = status;
   send(res, status, body, scripted?.headers);
+}
+
+async function arrivalOf(path: string): Promise<void> {
+  while (!calls.some((c) => c.path === path)) await sleep(5);
 }
 
 function mergeScripts(update: Scripts): void {
