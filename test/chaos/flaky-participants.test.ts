@@ -14,7 +14,7 @@ import { scaled } from '../support/chaos-report';
 import { startCoordinator, type Api, type CoordinatorProcess } from '../support/coordinator-process';
 import { type Bank } from '../support/transfers';
 
-const TRANSFERS = scaled(60, 1500);
+const TRANSFERS = scaled(60, 500);
 const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
 const CALL_TIMEOUT_MS = 700;

@@ -15,7 +15,7 @@ import { startCoordinator, type CoordinatorProcess } from '../support/coordinato
 import { startPostgres, type PostgresProcess } from '../support/postgres-process';
 import { inFlight, logTail, statusCountsInDatabase, type Bank } from '../support/transfers';
 
-const TRANSFERS = scaled(100, 1500);
+const TRANSFERS = scaled(100, 1000);
 const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
 const SETTLE_TIMEOUT_MS = scaled(90_000, 300_000);

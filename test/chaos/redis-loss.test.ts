@@ -17,7 +17,7 @@ import { startCoordinator, type CoordinatorProcess } from '../support/coordinato
 import { startRedis, type RedisProcess } from '../support/redis-process';
 import { inFlight, logTail, statusCountsInDatabase } from '../support/transfers';
 
-const TRANSFERS = scaled(220, 1500);
+const TRANSFERS = scaled(220, 1000);
 const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
 const SETTLE_TIMEOUT_MS = scaled(90_000, 300_000);
