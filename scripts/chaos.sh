@@ -11,10 +11,12 @@ accord_cd_root
 accord_ensure_deps
 
 npm run build
-paths=(test/chaos)
+# A pattern on the absolute path: '/test/chaos/', not 'chaos', which a
+# checkout's own directory name may hold.
+paths=(--testPathPatterns /test/chaos/)
 for arg in "$@"; do
   case "$arg" in
-    test/*) paths=() ;;
+    test/*) paths=(--runTestsByPath) ;;
   esac
 done
 ACCORD_CHAOS=full npx jest --ci --selectProjects services --runInBand "${paths[@]}" "$@"

@@ -11,7 +11,7 @@ import { scaled } from '../support/chaos-report';
 import { Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { inFlight, logTail, statusCountsInDatabase, type Bank } from '../support/transfers';
 
-const TRANSFERS = scaled(100, 1500);
+const TRANSFERS = scaled(80, 1500);
 const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
 const SETTLE_TIMEOUT_MS = scaled(90_000, 300_000);

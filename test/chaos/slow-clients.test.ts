@@ -15,7 +15,7 @@ import { ADMIN_TOKEN, startCoordinator, type CoordinatorProcess } from '../suppo
 import { startSlowClients, type SlowClients } from '../support/slow-clients';
 import { logTail, type Bank } from '../support/transfers';
 
-const TRANSFERS = scaled(100, 1000);
+const TRANSFERS = scaled(60, 1000);
 /** Hostile sockets of each of the three kinds, kept open all along. */
 const PER_KIND = scaled(350, 400);
 const ACCOUNTS = accountIds(20);
