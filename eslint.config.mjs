@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'eslint/config';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
 const TS_FILES = ['apps/**/*.ts', 'apps/**/*.tsx', 'apps/**/*.mts', 'libs/**/*.ts', 'packages/**/*.ts', 'test/**/*.ts', 'migrations/**/*.ts'];
@@ -17,10 +18,6 @@ const DEEP_IMPORTS = [
     message: 'Import a lib or package only through its entry points (@accord/<name>, or a subpath it exports).',
   },
 ];
-const RELATIVE_INTO_OTHER_LIB = {
-  regex: '^(\\.\\./)+((libs|packages)/)?[a-z-]+/src(/|$)',
-  message: 'Import another lib or package through its entry point (@accord/<name>), not by a relative path.',
-};
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const BUILTINS = builtinModules.filter((name) => !name.startsWith('_'));
@@ -77,7 +74,7 @@ function packageImportRules() {
     const files = [`packages/${pkg.dir}/src/**/*.ts`];
     const ignores = ['**/*.spec.ts'];
     const restrict = (allowed) => ({
-      'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB, onlyModules(allowed, message)] }],
+      'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, onlyModules(allowed, message)] }],
     });
     if (pkg.dir !== 'participant') return [{ files, ignores, rules: restrict([...pkg.required, ...pkg.optional]) }];
     const adapters = Object.keys(ADAPTER_PEERS);
@@ -92,6 +89,93 @@ function packageImportRules() {
   });
 }
 
+/** The units of the tree, and the arrows allowed between them. Inside a unit
+ * files import each other by relative path; across units only through the
+ * `@accord/<name>` aliases (tsconfig.json "paths", jest's moduleNameMapper),
+ * so a unit can move or be packed without its neighbours noticing. The
+ * layering: the packages users install import only @accord/contracts, never
+ * a lib or an app; libs/core only @accord/contracts; each lib only the libs
+ * below it (adapters such as telemetry implement the engine's ports, so they
+ * sit above it); the coordinator wires the libs; the tests may use anything
+ * but an app (they start the built coordinator as a process). */
+const ARROWS = {
+  'packages/contracts': [],
+  'packages/client': ['packages/contracts'],
+  'packages/participant': ['packages/contracts'],
+  'packages/conformance': ['packages/contracts'],
+  'libs/core': ['packages/contracts'],
+  'libs/config': ['packages/contracts', 'libs/core'],
+  'libs/transport': ['packages/contracts', 'libs/core', 'libs/config'],
+  migrations: ['packages/contracts'],
+  'libs/persistence': ['packages/contracts', 'libs/core', 'libs/config', 'migrations'],
+  'libs/dispatch': ['packages/contracts', 'libs/core', 'libs/config', 'libs/persistence'],
+  'libs/engine': ['packages/contracts', 'libs/core', 'libs/config', 'libs/persistence', 'libs/dispatch', 'libs/transport'],
+  'libs/telemetry': ['packages/contracts', 'libs/core', 'libs/config', 'libs/persistence', 'libs/engine'],
+  'libs/api': ['packages/contracts', 'libs/core', 'libs/config', 'libs/persistence', 'libs/engine', 'libs/telemetry'],
+  'apps/coordinator': [
+    'packages/contracts',
+    'libs/core',
+    'libs/config',
+    'libs/transport',
+    'libs/persistence',
+    'libs/dispatch',
+    'libs/engine',
+    'libs/telemetry',
+    'libs/api',
+  ],
+  'apps/console': ['packages/contracts'],
+  test: ['packages/*', 'libs/*', 'migrations'],
+};
+/** What libs/core may import from outside the tree: pure libraries only
+ * (no Node built-in, no I/O package); fast-check for its property tests. */
+const CORE_EXTERNALS = ['zod', 'ipaddr.js'];
+const CORE_TEST_EXTERNALS = ['fast-check'];
+
+// Every unit on disk must have its arrows written down: a new lib without an
+// entry above fails the lint instead of importing whatever it likes.
+const UNITS_ON_DISK = ['libs', 'packages', 'apps'].flatMap((group) =>
+  readdirSync(new URL(`./${group}`, import.meta.url), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `${group}/${entry.name}`),
+);
+const UNDRAWN = UNITS_ON_DISK.filter((unit) => !(unit in ARROWS));
+if (UNDRAWN.length > 0) throw new Error(`eslint.config.mjs: draw the arrows of ${UNDRAWN.join(', ')} in ARROWS`);
+
+const unitSelector = (unit) => ({ element: { type: unit } });
+const BOUNDARY_SETTINGS = {
+  'boundaries/elements': Object.keys(ARROWS).map((unit) => ({ type: unit, pattern: unit, partialMatch: false })),
+  'boundaries/include': TS_FILES,
+  'import/resolver': {
+    typescript: { project: ['tsconfig.json', 'apps/console/tsconfig.app.json', 'apps/console/tsconfig.node.json'], noWarnOnMultipleProjects: true },
+  },
+};
+function boundaryPolicies() {
+  return [
+    // Anything outside the tree (npm packages, Node built-ins) is each unit's
+    // own business (packages: their package.json, see above), except in core.
+    { from: { element: { type: '!libs/core' } }, allow: { to: { module: { origin: ['external', 'core'] } } } },
+    { from: unitSelector('libs/core'), allow: { to: { module: { origin: 'external', source: CORE_EXTERNALS } } } },
+    {
+      from: { element: { type: 'libs/core' }, file: { path: ['**/*.spec.ts', 'libs/core/spec-kit/**'] } },
+      allow: { to: { module: { origin: 'external', source: CORE_TEST_EXTERNALS } } },
+    },
+    // Across units, the arrows (inside a unit the rule checks nothing).
+    ...Object.entries(ARROWS).map(([unit, targets]) => ({ from: unitSelector(unit), allow: { to: { element: { type: targets } } } })),
+    // Last, so no arrow above can allow it.
+    {
+      disallow: { to: { module: { origin: 'local' } }, dependency: { source: '!@accord/**' } },
+      message:
+        'A relative import may not leave its unit (a lib, a package, an app, test, migrations): import the other unit by its @accord/<name> alias.',
+    },
+  ];
+}
+
+const CORE_PURE = 'libs/core is pure: the clock and the randomness come in through Clock (now, random()), the configuration as arguments.';
+const CORE_FORBIDDEN_GLOBALS = ['process', 'Date', 'performance', 'crypto', 'setTimeout', 'setInterval', 'setImmediate'].map((name) => ({
+  name,
+  message: CORE_PURE,
+}));
+
 export default defineConfig(
   {
     ignores: [
@@ -104,6 +188,8 @@ export default defineConfig(
       'scripts/*.mjs',
       'jest.config.js',
       'eslint.config.mjs',
+      // Forbidden on purpose; linted by test/lint/import-rules.test.ts.
+      'test/lint/fixtures/**',
     ],
   },
   {
@@ -122,7 +208,9 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // A default case does not cover a union: a new phase or status without
+      // its own case fails here instead of falling into someone's default.
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
       // NestJS DI reads constructor parameter types from emitDecoratorMetadata,
       // which needs a *runtime* import of each injected class: turning
       // `import { FooService }` into `import type` would silently inject
@@ -148,41 +236,34 @@ export default defineConfig(
       'no-restricted-imports': ['error', { patterns: DEEP_IMPORTS }],
     },
   },
-  {
-    files: ['apps/**/*.ts', 'libs/**/*.ts', 'packages/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB] }],
-    },
-  },
   ...packageImportRules(),
   {
     files: ['apps/console/src/**/*.ts', 'apps/console/src/**/*.tsx'],
     ignores: ['**/*.spec.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, RELATIVE_INTO_OTHER_LIB, CONSOLE_IMPORTS] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [...DEEP_IMPORTS, CONSOLE_IMPORTS] }] },
   },
   {
-    // The domain core is pure: no framework, no I/O, no other lib but the
-    // shared vocabulary in @accord/contracts (itself a pure leaf).
-    files: ['libs/core/**/*.ts'],
+    files: TS_FILES,
+    plugins: { boundaries },
+    settings: BOUNDARY_SETTINGS,
     rules: {
-      'no-restricted-imports': [
+      'boundaries/dependencies': [
         'error',
-        {
-          patterns: [
-            ...DEEP_IMPORTS,
-            RELATIVE_INTO_OTHER_LIB,
-            {
-              group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'bullmq', 'bullmq/*', 'ioredis', 'pg', 'pg/*', 'undici', 'undici/*'],
-              message: 'libs/core is pure: no framework, database, queue or HTTP client.',
-            },
-            {
-              group: ['@accord/*', '!@accord/contracts'],
-              message: 'libs/core imports nothing from the other libs but @accord/contracts (they depend on it, not the reverse).',
-            },
-          ],
-        },
+        // Node built-ins and npm packages too (checkAllOrigins), and relative
+        // imports of a file that belongs to no unit (checkUnknownLocals).
+        { default: 'disallow', checkAllOrigins: true, checkUnknownLocals: true, policies: boundaryPolicies() },
       ],
+    },
+  },
+  {
+    // The domain core decides from what it is given: the clock and the
+    // randomness come in through `Clock`, the configuration as arguments.
+    files: ['libs/core/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'libs/core/spec-kit/**'],
+    rules: {
+      'no-restricted-globals': ['error', ...CORE_FORBIDDEN_GLOBALS],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: CORE_PURE }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: CORE_PURE }],
     },
   },
   {

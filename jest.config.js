@@ -8,6 +8,7 @@ const base = {
   moduleNameMapper: {
     '^@accord/(contracts|client|participant|conformance)$': '<rootDir>/packages/$1/src/index.ts',
     '^@accord/participant/(nest|express|fastify|typeorm)$': '<rootDir>/packages/participant/src/$1/index.ts',
+    '^@accord/migrations$': '<rootDir>/migrations/index.ts',
     '^@accord/([a-z]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^@accord/core-spec-kit$': '<rootDir>/libs/core/spec-kit/index.ts',
   },
@@ -19,7 +20,13 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/packages/*/src/**/*.spec.ts',
+        '<rootDir>/apps/**/*.spec.ts',
+        // deploy/'s files read and checked as files: no services needed.
+        '<rootDir>/test/deploy/*.spec.ts',
+      ],
     },
     {
       ...base,

@@ -3,8 +3,10 @@
 # coordinator against a hand-written baseline (test/bench/run.ts).
 # Postgres and Redis come from scripts/provision.mjs (DATABASE_URL/REDIS_URL,
 # or local ones started on demand). Knobs: BENCH_N, BENCH_WARMUP,
-# BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_WORKER_CONCURRENCY, BENCH_POOL_SIZE,
-# BENCH_COORDINATOR_ENV (see test/bench/run.ts). `--no-build` skips the build.
+# BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_COUNT_N, BENCH_WORKER_CONCURRENCY,
+# BENCH_POOL_SIZE, BENCH_COORDINATOR_ENV (see test/bench/run.ts).
+# `--no-build` skips the build; `--profile` writes a CPU profile of every
+# measured process to .accord/bench-profile/ and prints a summary by package.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 accord_cd_root
@@ -14,6 +16,7 @@ build=1
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
+    --profile) export BENCH_PROFILE="${BENCH_PROFILE:-$PWD/.accord/bench-profile/$(date +%Y%m%d-%H%M%S)}" ;;
     *) echo "bench: unknown argument $arg" >&2; exit 2 ;;
   esac
 done

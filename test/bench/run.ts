@@ -1,27 +1,37 @@
 /**
  * `npm run bench`: sagas per second of a sequential 3-step saga against an
  * instant local participant, for the built coordinator and, in the same run,
- * for a hand-written baseline doing the minimum durable work (baseline.ts),
- * with the ratio of the two.
+ * for two hand-written baselines (baseline-harness.ts): the same durable work
+ * as Accord (baseline.ts) and the least a day-one loop gets away with
+ * (minimal-baseline.ts), with the ratios.
  *
- * Both are driven closed-loop with at most BENCH_CONCURRENCY sagas open: the
- * coordinator through `POST /v1/transactions?waitMs=` (the request returns
- * when the saga is COMPLETED), the baseline through an in-process promise.
- * Throughput = N / wall time of the measured batch (after a warm-up);
- * latency = finished_at - created_at in Postgres. Rounds alternate the order
- * (Accord first, then baseline first, …) and the best round of each counts.
+ * Each system is driven closed-loop with at most N sagas open, at each level
+ * of BENCH_CONCURRENCY: the coordinator through `POST /v1/transactions?waitMs=`
+ * (the request returns when the saga is COMPLETED), the baselines through an
+ * in-process promise. Every run is a fresh process that first runs
+ * BENCH_WARMUP sagas, so JIT compilation is done before the measured batch.
+ * Throughput = N / wall time of the measured batch; latency = finished_at -
+ * created_at in Postgres. Rounds alternate the order and the best round of
+ * each system counts. CPU per saga is read from /proc for the measured
+ * process, every `postgres` and every `redis-server` process (the servers may
+ * serve others too: run it on a quiet machine); Redis commands per saga from
+ * INFO. Statements per saga come from a separate, shorter counting pass
+ * through a relay that counts them (statement-counter.ts), so the relay's hop
+ * never slows the measured rounds.
  *
- * Knobs (env): BENCH_N (3000), BENCH_WARMUP (200), BENCH_CONCURRENCY (64),
- * BENCH_ROUNDS (2), BENCH_WORKER_CONCURRENCY (64), BENCH_POOL_SIZE (20),
- * BENCH_TARGET (0.5), BENCH_COORDINATOR_ENV (extra KEY=VALUE,… for the coordinator),
- * BENCH_COORDINATOR_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
- * BENCH_BASELINE_PREPARED (1; 0 = the baseline sends unnamed statements).
+ * Knobs (env): BENCH_N (3000), BENCH_WARMUP (2000), BENCH_CONCURRENCY (64,16),
+ * BENCH_ROUNDS (2), BENCH_COUNT_N (300; 0 skips the counting pass),
+ * BENCH_WORKER_CONCURRENCY (64), BENCH_POOL_SIZE (20), BENCH_TARGET (0.5),
+ * BENCH_COORDINATOR_ENV (extra KEY=VALUE,… for the coordinator),
+ * BENCH_COORDINATOR_NODE_ARGS, BENCH_BASELINE_PREPARED (1; 0 = the baselines
+ * send unnamed statements), BENCH_PROFILE (a directory: every measured process
+ * writes a CPU profile there, summarised by package; `npm run bench -- --profile`).
  * Postgres and Redis come from scripts/provision.mjs (DATABASE_URL/REDIS_URL
  * or local ones). Everything created is removed at the end.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +39,8 @@ import { pathToFileURL } from 'node:url';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { Pool as HttpPool } from 'undici';
+import { summariseCpuProfile } from './cpu-profile-summary';
+import { startStatementCounter, type StatementCounter } from './statement-counter';
 
 /** The repository: the nearest directory above this file with a package.json. */
 const ROOT = (() => {
@@ -49,16 +61,27 @@ const num = (name: string, fallback: number): number => {
 };
 
 const N = num('BENCH_N', 3000);
-const WARMUP = num('BENCH_WARMUP', 200);
-const CONCURRENCY = num('BENCH_CONCURRENCY', 64);
+const WARMUP = num('BENCH_WARMUP', 2000);
+const LEVELS = (process.env.BENCH_CONCURRENCY || '64,16').split(',').map((level) => {
+  const value = Number(level);
+  if (!Number.isInteger(value) || value < 1) throw new Error('BENCH_CONCURRENCY must be a comma-separated list of positive integers');
+  return value;
+});
 const ROUNDS = Math.max(1, num('BENCH_ROUNDS', 2));
+const COUNT_N = num('BENCH_COUNT_N', 300);
 const WORKER_CONCURRENCY = num('BENCH_WORKER_CONCURRENCY', 64);
 const POOL_SIZE = num('BENCH_POOL_SIZE', 20);
 const TARGET = num('BENCH_TARGET', 0.5);
+const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
 const RUN_ID = randomBytes(4).toString('hex');
 
+type System = 'accord' | 'baseline' | 'minimal';
+const SYSTEMS: System[] = ['accord', 'baseline', 'minimal'];
+
 interface Measurement {
-  system: 'accord' | 'baseline';
+  system: System;
+  /** Sagas open at most. */
+  open: number;
   round: number;
   sagas: number;
   elapsedMs: number;
@@ -70,8 +93,26 @@ interface Measurement {
   cpuPerSaga: number;
   /** CPU ms per saga of all `postgres` processes on the machine during the batch. */
   pgCpuPerSaga: number;
+  /** CPU ms per saga of all `redis-server` processes on the machine during the batch. */
+  redisCpuPerSaga: number;
   /** Postgres transactions (committed + rolled back) per saga in its database. */
   xactsPerSaga: number;
+  /** Commands the Redis server processed per saga (all its clients). */
+  redisCommandsPerSaga: number;
+  /** Statements per saga, when run through the statement counter. */
+  statementsPerSaga?: number;
+}
+
+/** What one run of a system is asked to do. */
+interface RunPlan {
+  round: number;
+  open: number;
+  sagas: number;
+  warmup: number;
+  /** Counting pass: the system's database is reached through this relay. */
+  counter?: StatementCounter;
+  /** A directory for this run's CPU profile. */
+  profileDir?: string;
 }
 
 // ------------------------------------------------------------------ helpers
@@ -116,21 +157,60 @@ function processCpuMs(pid: number | undefined, children = false): number {
   }
 }
 
-/** CPU ms of every process whose name is `postgres` (all databases), with
+/** CPU ms of every process called `name` (e.g. every Postgres backend), with
  * the reaped children of each (backends that exited count in the
  * postmaster's cutime/cstime). */
-function postgresCpuMs(): number {
+function cpuMsOfProcesses(name: 'postgres' | 'redis-server'): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== name) continue;
       total += processCpuMs(Number(entry), true);
     } catch {
       // gone
     }
   }
   return total;
+}
+
+/** Commands the Redis server has processed since it started (all clients). */
+async function redisCommands(redisUrl: string): Promise<number> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('stats');
+    return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Machine-wide counters sampled around a measured batch. */
+interface Sample {
+  pgCpu: number;
+  redisCpu: number;
+  redisCommands: number;
+  statements: number;
+}
+
+async function sample(ctx: Context, counter?: StatementCounter): Promise<Sample> {
+  return {
+    pgCpu: cpuMsOfProcesses('postgres'),
+    redisCpu: cpuMsOfProcesses('redis-server'),
+    redisCommands: await redisCommands(ctx.redisUrl),
+    statements: counter?.statements() ?? NaN,
+  };
+}
+
+/** Per-saga figures between two samples; `ownStatements` are the sampler's own statements to subtract. */
+function perSaga(before: Sample, after: Sample, sagas: number, ownStatements = 0) {
+  return {
+    pgCpuPerSaga: (after.pgCpu - before.pgCpu) / sagas,
+    redisCpuPerSaga: (after.redisCpu - before.redisCpu) / sagas,
+    // minus the INFO command of the second sample
+    redisCommandsPerSaga: (after.redisCommands - before.redisCommands - 1) / sagas,
+    statementsPerSaga: Number.isNaN(after.statements) ? undefined : (after.statements - before.statements - ownStatements) / sagas,
+  };
 }
 
 /** Committed + rolled-back transactions of one database so far. Backends
@@ -181,7 +261,7 @@ interface Child {
 }
 
 function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-256 * 1024);
@@ -225,12 +305,37 @@ async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number
   return deleted;
 }
 
+// ------------------------------------------------------------------ profiles
+
+/** Node arguments that make a measured process write its CPU profile into the plan's directory. */
+function profileArgs(plan: RunPlan): string[] {
+  if (!plan.profileDir) return [];
+  mkdirSync(plan.profileDir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${plan.profileDir}`];
+}
+
+/** The newest profile of a run, by package (it covers the warm-up too). */
+function profileReport(label: string, plan: RunPlan): string {
+  if (!plan.profileDir) return '';
+  const files = readdirSync(plan.profileDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(plan.profileDir as string, f))
+    .sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs);
+  if (files.length === 0) return `  ${label}: no profile written\n`;
+  const rows = summariseCpuProfile(files[0]).slice(0, 12);
+  return [
+    `  ${label} CPU profile by package, start-up and warm-up included (${files[0]}):`,
+    ...rows.map((r) => `    ${r.name.padEnd(32)} ${fmt(r.ms).padStart(7)} ms  ${fmt(r.share * 100, 1).padStart(5)} %`),
+    '',
+  ].join('\n');
+}
+
 // ------------------------------------------------------------------ Accord
 
 const DEFINITION = 'bench-3step';
 
-async function runAccord(ctx: Context, round: number): Promise<Measurement> {
-  const prefix = `accord_bench_${RUN_ID}_a${round}`;
+async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
+  const prefix = `accord_bench_${RUN_ID}_a${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
   ctx.prefixes.push(prefix);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const extra = Object.fromEntries(
@@ -239,11 +344,12 @@ async function runAccord(ctx: Context, round: number): Promise<Measurement> {
       .filter((kv) => kv.includes('='))
       .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
   );
+  const nodeArgs = [...(process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profileArgs(plan)];
   const coordinator = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATABASE_URL: ctx.accordDb,
+    DATABASE_URL: plan.counter?.url ?? ctx.databases.accord,
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     REDIS_URL: ctx.redisUrl,
     QUEUE_PREFIX: prefix,
@@ -252,9 +358,9 @@ async function runAccord(ctx: Context, round: number): Promise<Measurement> {
     LOG_LEVEL: 'warn',
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     ...extra,
-  }, (process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  }, nodeArgs);
   const base = `http://127.0.0.1:${port}`;
-  const http = new HttpPool(base, { connections: CONCURRENCY + 4, pipelining: 1 });
+  const http = new HttpPool(base, { connections: plan.open + 4, pipelining: 1 });
   const call = async (method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
     const res = await http.request({
       path: pathname,
@@ -295,25 +401,25 @@ async function runAccord(ctx: Context, round: number): Promise<Measurement> {
         }
       };
       const started = performance.now();
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, lane));
+      await Promise.all(Array.from({ length: Math.min(plan.open, count) }, lane));
       return performance.now() - started;
     };
-    await runSagas(WARMUP, 'warmup');
-    const tag = `r${round}`;
+    await runSagas(plan.warmup, 'warmup');
+    const tag = `a${plan.open}r${plan.round}${plan.counter ? 'n' : ''}`;
     await sleep(STATS_SETTLE_MS);
     const xacts0 = await pgXacts(ctx.adminUrl, ctx.names.accord);
     const cpu0 = processCpuMs(coordinator.process.pid);
-    const pg0 = postgresCpuMs();
-    const elapsedMs = await runSagas(N, tag);
+    const before = await sample(ctx, plan.counter);
+    const elapsedMs = await runSagas(plan.sagas, tag);
+    const after = await sample(ctx, plan.counter);
     const cpu = processCpuMs(coordinator.process.pid) - cpu0;
-    const pgCpu = postgresCpuMs() - pg0;
     await sleep(STATS_SETTLE_MS);
     const xacts = (await pgXacts(ctx.adminUrl, ctx.names.accord)) - xacts0;
-    const lat = await latencies(ctx.accordDb, tag);
-    if (lat.count !== N) throw new Error(`accord: ${lat.count} of ${N} sagas COMPLETED in Postgres`);
+    const lat = await latencies(ctx.databases.accord, tag);
+    if (lat.count !== plan.sagas) throw new Error(`accord: ${lat.count} of ${plan.sagas} sagas COMPLETED in Postgres`);
     return {
-      system: 'accord', round, sagas: N, elapsedMs, perSecond: (N * 1000) / elapsedMs, ...lat,
-      cpuPerSaga: cpu / N, pgCpuPerSaga: pgCpu / N, xactsPerSaga: xacts / N,
+      system: 'accord', open: plan.open, round: plan.round, sagas: plan.sagas, elapsedMs, perSecond: (plan.sagas * 1000) / elapsedMs,
+      ...lat, cpuPerSaga: cpu / plan.sagas, xactsPerSaga: xacts / plan.sagas, ...perSaga(before, after, plan.sagas),
     };
   } catch (error) {
     process.stderr.write(`--- coordinator output ---\n${coordinator.output()}\n`);
@@ -324,42 +430,50 @@ async function runAccord(ctx: Context, round: number): Promise<Measurement> {
   }
 }
 
-// ------------------------------------------------------------------ baseline
+// ------------------------------------------------------------------ baselines
 
-async function runBaseline(ctx: Context, round: number): Promise<Measurement> {
-  const prefix = `accord_bench_${RUN_ID}_b${round}`;
+const BASELINE_SCRIPTS: Record<Exclude<System, 'accord'>, string> = { baseline: 'baseline.js', minimal: 'minimal-baseline.js' };
+
+async function runBaseline(ctx: Context, system: Exclude<System, 'accord'>, plan: RunPlan): Promise<Measurement> {
+  const prefix = `accord_bench_${RUN_ID}_${system[0]}${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
   ctx.prefixes.push(prefix);
-  const tag = `r${round}`;
-  const child = startChild(path.join(__dirname, 'baseline.js'), {
-    DATABASE_URL: ctx.baselineDb,
+  const tag = `${system[0]}${plan.open}r${plan.round}${plan.counter ? 'n' : ''}`;
+  const child = startChild(path.join(__dirname, BASELINE_SCRIPTS[system]), {
+    DATABASE_URL: plan.counter?.url ?? ctx.databases[system],
     REDIS_URL: ctx.redisUrl,
     QUEUE_PREFIX: prefix,
     PARTICIPANT_URL: `${ctx.participantUrl}/step`,
-    BENCH_N: String(N),
-    BENCH_WARMUP: String(WARMUP),
-    BENCH_CONCURRENCY: String(CONCURRENCY),
+    BENCH_N: String(plan.sagas),
+    BENCH_WARMUP: String(plan.warmup),
+    BENCH_CONCURRENCY: String(plan.open),
     BENCH_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     BENCH_POOL_SIZE: String(POOL_SIZE),
     BENCH_TAG: tag,
     BENCH_BASELINE_PREPARED: process.env.BENCH_BASELINE_PREPARED ?? '1',
-  });
-  await waitFor('baseline warm-up', child, () => (child.output().includes('warm\n') ? true : undefined), 600_000);
-  const pg0 = postgresCpuMs();
-  const xacts0 = await pgXacts(ctx.adminUrl, ctx.names.baseline);
+  }, profileArgs(plan));
+  await waitFor(`${system} warm-up`, child, () => (child.output().includes('warm\n') ? true : undefined), 600_000);
+  const xacts0 = await pgXacts(ctx.adminUrl, ctx.names[system]);
+  const before = await sample(ctx, plan.counter);
+  child.process.stdin?.end('go\n');
   const code = await child.exited;
-  const pgCpu = postgresCpuMs() - pg0;
+  const after = await sample(ctx, plan.counter);
   await sleep(STATS_SETTLE_MS);
-  // minus the one statement that counted the completed sagas
-  const xacts = (await pgXacts(ctx.adminUrl, ctx.names.baseline)) - xacts0 - 1;
+  // minus the one statement that counted the completed sagas (also in perSaga below)
+  const xacts = (await pgXacts(ctx.adminUrl, ctx.names[system])) - xacts0 - 1;
   const line = child.output().split('\n').find((l) => l.startsWith('result '));
-  if (code !== 0 || !line) throw new Error(`baseline exited with ${code}:\n${child.output()}`);
+  if (code !== 0 || !line) throw new Error(`${system} exited with ${code}:\n${child.output()}`);
   const result = JSON.parse(line.slice('result '.length)) as { elapsedMs: number; completed: number; cpuMs: number };
-  if (result.completed !== N) throw new Error(`baseline: ${result.completed} of ${N} sagas COMPLETED in Postgres`);
-  const lat = await latencies(ctx.baselineDb, tag);
+  if (result.completed !== plan.sagas) throw new Error(`${system}: ${result.completed} of ${plan.sagas} sagas COMPLETED in Postgres`);
+  const lat = await latencies(ctx.databases[system], tag);
   return {
-    system: 'baseline', round, sagas: N, elapsedMs: result.elapsedMs, perSecond: (N * 1000) / result.elapsedMs, ...lat,
-    cpuPerSaga: result.cpuMs / N, pgCpuPerSaga: pgCpu / N, xactsPerSaga: xacts / N,
+    system, open: plan.open, round: plan.round, sagas: plan.sagas, elapsedMs: result.elapsedMs,
+    perSecond: (plan.sagas * 1000) / result.elapsedMs, ...lat, cpuPerSaga: result.cpuMs / plan.sagas, xactsPerSaga: xacts / plan.sagas,
+    ...perSaga(before, after, plan.sagas, 1),
   };
+}
+
+function runSystem(ctx: Context, system: System, plan: RunPlan): Promise<Measurement> {
+  return system === 'accord' ? runAccord(ctx, plan) : runBaseline(ctx, system, plan);
 }
 
 // ------------------------------------------------------------------ main
@@ -367,24 +481,29 @@ async function runBaseline(ctx: Context, round: number): Promise<Measurement> {
 interface Context {
   adminUrl: string;
   redisUrl: string;
-  accordDb: string;
-  baselineDb: string;
+  databases: Record<System, string>;
   participantUrl: string;
-  names: { accord: string; baseline: string };
+  names: Record<System, string>;
   prefixes: string[];
 }
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const fmt = (n: number | undefined, digits = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-function table(results: Measurement[]): string {
-  const head = ['system', 'round', 'sagas', 'wall s', 'sagas/s', 'p50 ms', 'p95 ms', 'p99 ms', 'cpu ms/saga', 'pg cpu ms/saga', 'pg xacts/saga'];
-  const rows = results.map((r) => [
-    r.system, String(r.round), String(r.sagas), fmt(r.elapsedMs / 1000, 2), fmt(r.perSecond), fmt(r.p50, 1), fmt(r.p95, 1),
-    fmt(r.p99, 1), fmt(r.cpuPerSaga, 2), fmt(r.pgCpuPerSaga, 2), fmt(r.xactsPerSaga, 1),
-  ]);
+function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function roundsTable(results: Measurement[]): string {
+  return table(
+    ['system', 'open', 'round', 'sagas', 'wall s', 'sagas/s', 'p50 ms', 'p95 ms', 'p99 ms', 'cpu ms/saga', 'pg cpu', 'redis cpu', 'pg xacts', 'redis cmds'],
+    results.map((r) => [
+      r.system, String(r.open), String(r.round), String(r.sagas), fmt(r.elapsedMs / 1000, 2), fmt(r.perSecond), fmt(r.p50, 1),
+      fmt(r.p95, 1), fmt(r.p99, 1), fmt(r.cpuPerSaga, 2), fmt(r.pgCpuPerSaga, 2), fmt(r.redisCpuPerSaga, 2), fmt(r.xactsPerSaga, 1),
+      fmt(r.redisCommandsPerSaga, 1),
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -392,43 +511,69 @@ async function main(): Promise<void> {
   const { provision } = (await importEsm(pathToFileURL(script).href)) as ProvisionModule;
   const { databaseUrl, redisUrl } = await provision({ quiet: true });
   const adminUrl = withDatabase(databaseUrl, 'postgres');
-  const names = { accord: `accord_bench_${RUN_ID}_accord`, baseline: `accord_bench_${RUN_ID}_base` };
+  const names: Record<System, string> = {
+    accord: `accord_bench_${RUN_ID}_accord`,
+    baseline: `accord_bench_${RUN_ID}_base`,
+    minimal: `accord_bench_${RUN_ID}_min`,
+  };
   const ctx: Context = {
     adminUrl,
     redisUrl,
-    accordDb: withDatabase(adminUrl, names.accord),
-    baselineDb: withDatabase(adminUrl, names.baseline),
+    databases: { accord: withDatabase(adminUrl, names.accord), baseline: withDatabase(adminUrl, names.baseline), minimal: withDatabase(adminUrl, names.minimal) },
     participantUrl: '',
     names,
     prefixes: [],
   };
   const participant = startChild(path.join(__dirname, 'instant-participant.js'), { PORT: '0' });
   const results: Measurement[] = [];
+  const counted: Measurement[] = [];
+  const profiles: string[] = [];
   let failed = false;
   try {
-    await adminQuery(adminUrl, `CREATE DATABASE ${names.accord}`);
-    await adminQuery(adminUrl, `CREATE DATABASE ${names.baseline}`);
-    const migrated = spawnSync(process.execPath, [path.join(DIST, 'apps', 'coordinator', 'migrate.js')], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: ctx.baselineDb, LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    if (migrated.status !== 0) throw new Error(`migrating the baseline database failed:\n${migrated.stderr}${migrated.stdout}`);
+    for (const system of SYSTEMS) {
+      await adminQuery(adminUrl, `CREATE DATABASE ${names[system]}`);
+      if (system === 'accord') continue;
+      const migrated = spawnSync(process.execPath, [path.join(DIST, 'apps', 'coordinator', 'migrate.js')], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: ctx.databases[system], LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+      });
+      if (migrated.status !== 0) throw new Error(`migrating the ${system} database failed:\n${migrated.stderr}${migrated.stdout}`);
+    }
     const port = await waitFor('participant', participant, () => /listening (\d+)/.exec(participant.output())?.[1]);
     ctx.participantUrl = `http://127.0.0.1:${port}`;
 
     process.stdout.write(
-      `accord bench: ${N} sagas (3 sequential steps, instant participant) after ${WARMUP} warm-up, ` +
-        `≤${CONCURRENCY} open, worker concurrency ${WORKER_CONCURRENCY}, pg pool ${POOL_SIZE}, ${ROUNDS} round(s)\n`,
+      `accord bench: ${N} sagas (3 sequential steps, instant participant) after ${WARMUP} warm-up in each fresh process, ` +
+        `at ${LEVELS.map((l) => `≤${l}`).join(' and ')} open, worker concurrency ${WORKER_CONCURRENCY}, pg pool ${POOL_SIZE}, ` +
+        `${ROUNDS} round(s); systems: ${SYSTEMS.join(', ')}\n`,
     );
-    for (let round = 1; round <= ROUNDS; round++) {
-      const order = round % 2 === 1 ? (['accord', 'baseline'] as const) : (['baseline', 'accord'] as const);
-      for (const system of order) {
-        const m = system === 'accord' ? await runAccord(ctx, round) : await runBaseline(ctx, round);
-        results.push(m);
-        process.stdout.write(
-          `  round ${round} ${system.padEnd(8)} ${fmt(m.perSecond).padStart(5)} sagas/s  p50 ${fmt(m.p50, 1)} ms  p95 ${fmt(m.p95, 1)} ms\n`,
-        );
+    for (const open of LEVELS) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        // Rotate the order, so no system always runs first (or right after another's clean-up).
+        const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round - 1) % SYSTEMS.length]);
+        for (const system of order) {
+          const plan: RunPlan = {
+            round, open, sagas: N, warmup: WARMUP,
+            profileDir: PROFILE_DIR ? path.join(PROFILE_DIR, `${system}-open${open}-round${round}`) : undefined,
+          };
+          const m = await runSystem(ctx, system, plan);
+          results.push(m);
+          profiles.push(profileReport(`${system} ≤${open} open round ${round}`, plan));
+          process.stdout.write(
+            `  ≤${open} open round ${round} ${system.padEnd(8)} ${fmt(m.perSecond).padStart(5)} sagas/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms\n`,
+          );
+        }
+      }
+    }
+    if (COUNT_N > 0) {
+      for (const system of SYSTEMS) {
+        const counter = await startStatementCounter(ctx.databases[system]);
+        try {
+          counted.push(await runSystem(ctx, system, { round: 0, open: 16, sagas: COUNT_N, warmup: 50, counter }));
+        } finally {
+          await counter.close();
+        }
       }
     }
   } catch (error) {
@@ -445,26 +590,41 @@ async function main(): Promise<void> {
   }
   if (failed) process.exit(1);
 
-  const best = (system: Measurement['system']) =>
-    results.filter((r) => r.system === system).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
-  const accord = best('accord');
-  const baseline = best('baseline');
-  const ratio = accord.perSecond / baseline.perSecond;
+  const best = (system: System, open: number) =>
+    results.filter((r) => r.system === system && r.open === open).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const statements = (system: System) => counted.find((c) => c.system === system)?.statementsPerSaga;
+  const summary = LEVELS.flatMap((open) => {
+    const [accord, baseline, minimal] = SYSTEMS.map((system) => best(system, open));
+    const ratio = accord.perSecond / baseline.perSecond;
+    return [
+      `≤${open} open: accord ${fmt(accord.perSecond)} sagas/s (p50 ${fmt(accord.p50, 1)} ms, p99 ${fmt(accord.p99, 1)} ms), ` +
+        `same-work baseline ${fmt(baseline.perSecond)} (p50 ${fmt(baseline.p50, 1)} ms, p99 ${fmt(baseline.p99, 1)} ms), ` +
+        `minimal baseline ${fmt(minimal.perSecond)} (p50 ${fmt(minimal.p50, 1)} ms, p99 ${fmt(minimal.p99, 1)} ms)`,
+      `  ratio accord/same-work = ${ratio.toFixed(2)}   target ${TARGET}: ${ratio >= TARGET ? 'met' : 'not met'}   ` +
+        `(product target 1.0: ${ratio >= 1 ? 'met' : 'not met'});   ratio accord/minimal = ${(accord.perSecond / minimal.perSecond).toFixed(2)}`,
+    ];
+  });
+  const perSagaRows = SYSTEMS.map((system) => {
+    const m = best(system, LEVELS[0]);
+    return [system, fmt(m.cpuPerSaga, 2), fmt(m.pgCpuPerSaga, 2), fmt(m.redisCpuPerSaga, 2), fmt(m.xactsPerSaga, 1), fmt(statements(system), 1), fmt(m.redisCommandsPerSaga, 1)];
+  });
   const cpu = cpus();
   process.stdout.write(
     [
       '',
-      table(results),
+      roundsTable(results),
       '',
-      `best accord   ${fmt(accord.perSecond)} sagas/s (p50 ${fmt(accord.p50, 1)} ms, p95 ${fmt(accord.p95, 1)} ms)`,
-      `best baseline ${fmt(baseline.perSecond)} sagas/s (p50 ${fmt(baseline.p50, 1)} ms, p95 ${fmt(baseline.p95, 1)} ms)`,
-      `ratio accord/baseline = ${ratio.toFixed(2)}   target ${TARGET}: ${ratio >= TARGET ? 'met' : 'not met'}   (product target 1.0: ${ratio >= 1 ? 'met' : 'not met'})`,
+      ...summary,
       '',
-      `command: npm run bench   (BENCH_N=${N} BENCH_WARMUP=${WARMUP} BENCH_CONCURRENCY=${CONCURRENCY} BENCH_ROUNDS=${ROUNDS} ` +
-        `BENCH_WORKER_CONCURRENCY=${WORKER_CONCURRENCY} BENCH_POOL_SIZE=${POOL_SIZE} ` +
+      `per saga at ≤${LEVELS[0]} open (best round; statements from a counting pass of ${COUNT_N} sagas at ≤16 open):`,
+      table(['system', 'process cpu ms', 'postgres cpu ms', 'redis cpu ms', 'pg xacts', 'pg statements', 'redis cmds'], perSagaRows),
+      '',
+      ...profiles.filter(Boolean),
+      `command: npm run bench   (BENCH_N=${N} BENCH_WARMUP=${WARMUP} BENCH_CONCURRENCY=${LEVELS.join(',')} BENCH_ROUNDS=${ROUNDS} ` +
+        `BENCH_COUNT_N=${COUNT_N} BENCH_WORKER_CONCURRENCY=${WORKER_CONCURRENCY} BENCH_POOL_SIZE=${POOL_SIZE} ` +
         `BENCH_BASELINE_PREPARED=${process.env.BENCH_BASELINE_PREPARED ?? '1'})`,
       `machine: ${cpu.length} cpu (${cpu[0]?.model ?? 'unknown'}), node ${process.version}, ${process.platform}-${process.arch}; ` +
-        'Postgres, Redis, participant, coordinator/baseline and this driver share these cores',
+        'Postgres, Redis, participant, the measured process and this driver share these cores',
       '',
     ].join('\n'),
   );

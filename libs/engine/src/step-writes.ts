@@ -1,10 +1,25 @@
 import { callTimeoutMs, type Plan, type StepState } from '@accord/core';
 import type { StepWrite } from '@accord/persistence';
 
+/**
+ * Every field of a step, from a Record over its keys, so a field added to
+ * StepState fails to compile until it is listed here. The machine's draft
+ * copies each step and replaces, never mutates, an input or output: so one
+ * comparison per field, by value for scalars and by reference for those two,
+ * tells what changed without serialising every step twice per transition (a
+ * new but equal output only costs a write).
+ */
+const FIELDS = Object.keys({
+  name: 1, status: 1, phase: 1, attempt: 1, attemptBase: 1, dueAt: 1, mayHaveApplied: 1, input: 1, output: 1, lastError: 1,
+} satisfies Record<keyof StepState, 1>) as Array<keyof StepState>;
+
+const changed = (before: StepState | undefined, after: StepState): boolean =>
+  !before || FIELDS.some((field) => before[field] !== after[field]);
+
 /** Steps whose state changed, each with the lease its owed call needs. */
 export function stepWrites(plan: Plan, before: readonly StepState[], after: readonly StepState[], leaseMarginMs: number): StepWrite[] {
-  const old = new Map(before.map((s) => [s.name, JSON.stringify(s)]));
-  return after.filter((s) => old.get(s.name) !== JSON.stringify(s)).map((s) => withLease(plan, s, leaseMarginMs));
+  const old = new Map(before.map((s) => [s.name, s]));
+  return after.filter((s) => changed(old.get(s.name), s)).map((s) => withLease(plan, s, leaseMarginMs));
 }
 
 export function withLease(plan: Plan, step: StepState, leaseMarginMs: number): StepWrite {

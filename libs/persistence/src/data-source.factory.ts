@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../../migrations';
+import { MIGRATIONS } from '@accord/migrations';
 import { ENTITIES } from './entities';
 
 export interface DataSourceOptions {

@@ -169,7 +169,18 @@ class SagaDraft extends MachineDraft<SagaState> {
         case STEP_STATUS.FAILED:
           if (hasCompensation && step.mayHaveApplied) step.status = STEP_STATUS.COMPENSATING;
           break;
-        default:
+        // Already rolling back or settled, or a TCC branch's statuses (which
+        // a saga step never has): left as they are.
+        case STEP_STATUS.AWAITING:
+        case STEP_STATUS.COMPENSATING:
+        case STEP_STATUS.COMPENSATED:
+        case STEP_STATUS.SKIPPED:
+        case STEP_STATUS.STUCK:
+        case STEP_STATUS.TRYING:
+        case STEP_STATUS.CONFIRMING:
+        case STEP_STATUS.CONFIRMED:
+        case STEP_STATUS.CANCELLING:
+        case STEP_STATUS.CANCELLED:
           break;
       }
     }

@@ -166,8 +166,9 @@ class Simulator extends SimulatorBase<TccState> {
         }
         if (!this.firstCancelAt.has(c.step)) this.firstCancelAt.set(c.step, this.seq);
         break;
-      default:
-        break;
+      case 'action':
+      case 'compensation':
+        break; // reported above: a saga phase
     }
   }
 

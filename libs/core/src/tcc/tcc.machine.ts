@@ -69,6 +69,9 @@ class TccDraft extends MachineDraft<TccState> {
   private applyResult(name: string, phase: Phase, attempt: number, outcome: Outcome, error?: string): Rejected {
     const step = this.outstanding(name, phase, attempt);
     if (!step) return ['stale', 'no such call is outstanding'];
+    // Never outstanding in a TCC transaction (the lookup above finds none):
+    // said here so that no saga phase can be taken for a cancel below.
+    if (phase === 'action' || phase === 'compensation') return ['stale', `a TCC branch has no ${phase} phase`];
     const { status } = this.state;
     if (status !== TCC_STATUS.TRYING && status !== TCC_STATUS.CONFIRMING && status !== TCC_STATUS.CANCELLING) {
       return ['stale', `the transaction is ${status}`];
@@ -84,8 +87,9 @@ class TccDraft extends MachineDraft<TccState> {
       case 'confirm':
         this.closingResult(step, outcome, STEP_STATUS.CONFIRMED);
         break;
-      default:
+      case 'cancel':
         this.closingResult(step, outcome, STEP_STATUS.CANCELLED);
+        break;
     }
     return null;
   }
@@ -132,7 +136,19 @@ class TccDraft extends MachineDraft<TccState> {
         case STEP_STATUS.FAILED:
           step.status = STEP_STATUS.CANCELLING;
           break;
-        default:
+        // Already cancelling or settled; a confirmed branch's statuses (the
+        // decision never flips, so a cancel never meets them); a saga step's,
+        // which a TCC branch never has: left as they are.
+        case STEP_STATUS.CANCELLING:
+        case STEP_STATUS.CANCELLED:
+        case STEP_STATUS.SKIPPED:
+        case STEP_STATUS.STUCK:
+        case STEP_STATUS.CONFIRMING:
+        case STEP_STATUS.CONFIRMED:
+        case STEP_STATUS.RUNNING:
+        case STEP_STATUS.AWAITING:
+        case STEP_STATUS.COMPENSATING:
+        case STEP_STATUS.COMPENSATED:
           break;
       }
     }
@@ -193,7 +209,11 @@ class TccDraft extends MachineDraft<TccState> {
           this.markStuck();
         }
         return;
-      default:
+      // Settled or parked for an operator: nothing to start.
+      case TCC_STATUS.CONFIRMED:
+      case TCC_STATUS.CANCELLED:
+      case TCC_STATUS.STUCK:
+      case TCC_STATUS.RESOLVED:
         return;
     }
   }
