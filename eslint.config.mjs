@@ -124,6 +124,8 @@ const ARROWS = {
     'libs/api',
   ],
   'apps/console': ['packages/contracts'],
+  // The demo shop uses the packages as a shop outside the repository would.
+  'apps/demo': ['packages/client', 'packages/participant'],
   test: ['packages/*', 'libs/*', 'migrations'],
 };
 /** What libs/core may import from outside the tree: pure libraries only

@@ -10,12 +10,14 @@
 // its data in .accord/pg, on 127.0.0.1:$ACCORD_PG_PORT (default 54329), left
 // running in the background and reused by later calls. ACCORD_EMBEDDED_PG=1
 // skips the probe and always uses the embedded one.
-// Stop it with: node scripts/provision.mjs --stop
+//
+// Stop what it started (the embedded Postgres and the redis-server) with:
+//   node scripts/provision.mjs --stop
 //
 // Redis: REDIS_URL (default redis://127.0.0.1:6379) if it answers PING;
 // otherwise `redis-server` is started in the background on that local port,
 // without persistence (installed with apt-get first when we are root and it
-// is missing).
+// is missing), its pid file and log in .accord/redis (ACCORD_REDIS_DIR).
 //
 // Plain Node ESM: runs right after `npm install`, before any TypeScript build.
 // Only the export lines go to stdout; everything else goes to stderr.
@@ -253,6 +255,8 @@ async function redisProbe(url, timeoutMs = 2000) {
   }
 }
 
+const redisStateDir = () => path.resolve(process.env.ACCORD_REDIS_DIR || path.join(STATE_DIR, 'redis'));
+
 function findOnPath(name) {
   const dirs = (process.env.PATH || '').split(path.delimiter).concat(['/usr/bin', '/usr/sbin', '/usr/local/bin']);
   for (const d of dirs) {
@@ -307,7 +311,7 @@ async function ensureRedis(log) {
   }
   if (!bin) throw new Error(HOW_TO_INSTALL_REDIS);
 
-  const dir = path.join(STATE_DIR, 'redis');
+  const dir = redisStateDir();
   fs.mkdirSync(dir, { recursive: true });
   // --daemonize: redis forks, detaches and points its stdio at /dev/null.
   const child = spawn(
@@ -333,6 +337,34 @@ async function ensureRedis(log) {
   throw new Error(`redis-server did not come up on port ${port}; see ${path.join(dir, `redis-${port}.log`)}`);
 }
 
+// Stops every redis-server this script started: the ones whose pid file it
+// left in .accord/redis, if that pid is still a redis-server (a pid can be
+// reused after a reboot). A Redis it found running is never touched.
+async function stopStartedRedis(log) {
+  const dir = redisStateDir();
+  const pidFiles = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^redis-\d+\.pid$/.test(name)) : [];
+  if (pidFiles.length === 0) log.info('no redis-server started by this script is running');
+  for (const name of pidFiles) {
+    const file = path.join(dir, name);
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    if (!isRedisServer(pid)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    log.info(`stopping redis-server (pid ${pid}, ${name.slice('redis-'.length, -'.pid'.length)})`);
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 40 && isRedisServer(pid); i++) await sleep(250);
+    if (isRedisServer(pid)) throw new Error(`redis-server (pid ${pid}) did not stop`);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function isRedisServer(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const ps = spawnSync('ps', ['-p', String(pid), '-o', 'comm='], { encoding: 'utf8' });
+  return ps.status === 0 && path.basename(ps.stdout.trim()).startsWith('redis-server');
+}
+
 // ---------------------------------------------------------------- entry
 
 /** @returns {Promise<{ databaseUrl: string, redisUrl: string }>} */
@@ -342,8 +374,11 @@ export async function provision({ quiet = false } = {}) {
   return { databaseUrl, redisUrl };
 }
 
+/** Stops what provision() started: the embedded Postgres and redis-server. */
 export async function stop({ quiet = false } = {}) {
-  await stopEmbeddedPostgres(makeLogger(quiet));
+  const log = makeLogger(quiet);
+  await stopEmbeddedPostgres(log);
+  await stopStartedRedis(log);
 }
 
 const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;

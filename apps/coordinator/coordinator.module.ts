@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
 import {
   AdminController, ApiKeysController, AuthGuard, DefinitionsController, HealthController, HttpExceptionFilter, MetricsController,
   ReadinessProbe, TransactionsController, TransactionViews,
@@ -14,16 +13,13 @@ import type { Runtime } from './runtime';
 export class CoordinatorModule {
   static create(runtime: Runtime): DynamicModule {
     const probe: ReadinessProbe = {
-      postgres: async () => {
-        await runtime.dataSource.query('SELECT 1');
-      },
-      redis: async () => {
-        await runtime.redis.ping();
-      },
+      dependencies: [
+        { name: 'postgres', required: true, ping: async () => void (await runtime.dataSource.query('SELECT 1')) },
+        { name: 'redis', required: false, ping: async () => void (await runtime.redis.ping()) },
+      ],
     };
     return {
       module: CoordinatorModule,
-      imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
       controllers: [DefinitionsController, TransactionsController, AdminController, ApiKeysController, HealthController, MetricsController],
       providers: [
         { provide: StartTransaction, useValue: runtime.start },

@@ -62,7 +62,11 @@ export class Runtime {
     readonly config: AccordConfig,
     readonly logger: Logger,
   ) {
-    this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    this.dataSource = createDataSource({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    });
     // Producer side fails fast while Redis is down: a start or a result is
     // already committed in Postgres, and the sweeper enqueues it later.
     this.redis = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });

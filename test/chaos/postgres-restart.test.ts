@@ -8,6 +8,7 @@
  * twice. The bank keeps its accounts on the shared Postgres, so only the
  * coordinator's store is hit.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { accountIds, expectEveryTransferSettledIntact, prepareTransfers, startSeededBank, startWithBlowHalfway } from '../support/chaos.spec-kit';
 import { scaled } from '../support/chaos-report';
@@ -27,7 +28,7 @@ let coordinator: CoordinatorProcess | undefined;
 afterAll(async () => {
   await coordinator?.kill('SIGKILL').catch(() => undefined);
   await bank?.stop().catch(() => undefined);
-  await postgres?.stop().catch(() => undefined);
+  await postgres?.destroy().catch(() => undefined);
 });
 
 it(
@@ -54,7 +55,9 @@ it(
     const events: string[] = [];
     const blow = async (when: string, mode: 'fast' | 'immediate'): Promise<void> => {
       const counts = await statusCountsInDatabase(databaseUrl);
-      await postgres!.restart(mode, 2_000);
+      await (mode === 'fast' ? postgres!.stop() : postgres!.crash());
+      await sleep(2_000);
+      await postgres!.start();
       events.push(`Postgres ${mode === 'fast' ? 'restarted' : 'crashed (SIGQUIT) and restarted'} ${when}, down 2 s (${inFlight(counts)} in flight)`);
       if (inFlight(counts) === 0) throw new Error(`nothing was in flight ${when}: the test would prove nothing`);
     };

@@ -38,12 +38,27 @@ const services = compose.services;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const inProfile = (name: string) => (services[name].profiles ?? []).length > 0;
 const coordinators = Object.keys(services).filter((name) => /^coordinator-\d+$/.test(name));
+const SHOP = ['orders', 'inventory', 'payments'];
 
 describe('deploy/docker-compose.yml', () => {
-  it('runs Postgres, Redis, NATS, a migration step, two coordinators behind a proxy', () => {
+  it('runs Postgres, Redis, NATS, a migration step, two coordinators behind a proxy, and the demo shop', () => {
     const always = Object.keys(services).filter((name) => !inProfile(name));
-    expect(always).toEqual(expect.arrayContaining(['postgres', 'redis', 'nats', 'migrate', 'coordinator-1', 'coordinator-2', 'proxy']));
+    expect(always.sort()).toEqual(
+      ['postgres', 'redis', 'nats', 'migrate', 'coordinator-1', 'coordinator-2', 'proxy', ...SHOP].sort(),
+    );
     expect(coordinators).toHaveLength(2);
+  });
+
+  it('gives each shop service its own database, and lets the coordinators call exactly the shop', () => {
+    const created = [...compose.configs['shop-databases'].content.matchAll(/CREATE DATABASE (\w+);/g)].map((m) => m[1]);
+    const used = SHOP.map((name) => new URL(services[name].environment!.DATABASE_URL).pathname.slice(1));
+    expect(used.sort()).toEqual(created.sort());
+    expect(new Set(used).size).toBe(SHOP.length);
+    for (const name of SHOP) expect(services[name].build?.target).toBe('demo');
+    const endpoints = SHOP.map((name) => new URL(services.orders.environment![`${name.toUpperCase()}_URL`]));
+    expect(endpoints.map((url) => `${url.hostname}:${url.port}`)).toEqual(SHOP.map((name) => `${name}:${services[name].environment!.PORT}`));
+    const allowed = /^\$\{PARTICIPANT_ALLOW:-(.+)\}$/.exec(services['coordinator-1'].environment!.PARTICIPANT_ALLOW)?.[1];
+    expect(allowed?.split(',').sort()).toEqual(endpoints.map((url) => url.host).sort());
   });
 
   it('refuses to start without an ADMIN_TOKEN, and has no default for it anywhere', () => {
@@ -53,9 +68,10 @@ describe('deploy/docker-compose.yml', () => {
     expect(text).not.toMatch(/\$\{ADMIN_TOKEN:?-/);
   });
 
-  it('publishes one port, the proxy\'s, which sends to every coordinator', () => {
+  it('publishes the coordinators on one port, the proxy\'s, which sends to every one of them', () => {
     const publishing = Object.keys(services).filter((name) => !inProfile(name) && services[name].ports);
-    expect(publishing).toEqual(['proxy']);
+    // The shop's front (orders) is the other published port.
+    expect(publishing.sort()).toEqual(['orders', 'proxy']);
     const proxyConfig = compose.configs[services.proxy.configs![0].source].content;
     const upstreams = [...proxyConfig.matchAll(/server ([a-z0-9-]+):3000\b/g)].map((m) => m[1]);
     expect(upstreams.sort()).toEqual(coordinators.sort());

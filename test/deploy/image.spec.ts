@@ -47,7 +47,8 @@ function nodeVersion(): string {
 
 describe('deploy/Dockerfile', () => {
   it('ends with the image\'s runtime stage, whose command is the one `npm start` runs', () => {
-    expect(stages().map((stage) => stage.name)).toEqual(['build', 'runtime']);
+    // The last stage is what `docker build` makes without --target.
+    expect(stages().map((stage) => stage.name)).toEqual(['build', 'demo', 'runtime']);
     const [cmd] = instruction(runtime(), 'CMD');
     expect(instruction(runtime(), 'CMD')).toHaveLength(1);
     expect((JSON.parse(cmd.slice('CMD '.length)) as string[]).join(' ')).toBe(pkg.scripts.start);
@@ -78,6 +79,13 @@ describe('deploy/Dockerfile', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const stated = /Node\.js (\d+\.\d+) or later/.exec(readme)?.[1];
     expect(`${stated}.0`).toBe(minVersion(pkg.engines.node)?.version);
+  });
+
+  it('builds the demo shop\'s services into a stage of their own, run as the node user', () => {
+    const demo = stages().find((stage) => stage.name === 'demo')!;
+    expect(instruction(demo, 'USER')).toEqual(['USER node']);
+    const [script] = (JSON.parse(instruction(demo, 'CMD')[0].slice('CMD '.length)) as string[]).slice(1);
+    expect(existsSync(join(ROOT, script.replace('/dist/', '/src/').replace(/\.js$/, '.ts')))).toBe(true);
   });
 
   it('copies from the build context only files that exist and that .dockerignore lets in', () => {

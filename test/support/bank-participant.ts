@@ -203,7 +203,7 @@ async function serveCall(req: IncomingMessage, res: ServerResponse, route: Parti
   const ran = answer.headers[BARRIER_RESULT_HEADER] !== undefined;
   if (fault !== 'none' && (fault !== 'lost-answer' || ran)) injected[fault]++;
   if (fault === 'lost-answer' && ran) {
-    return sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'injected failure after commit'));
+    return sendJson(res, 503, errorBody('UNAVAILABLE', 'injected failure after commit'));
   }
   if (fault === 'late') await sleep(env.BANK_LATE_MS);
   sendJson(res, answer.status, answer.body, answer.headers);
@@ -296,7 +296,7 @@ async function installSchema(): Promise<void> {
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
     process.stderr.write(`bank-participant: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    if (!res.headersSent) sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', String(error)));
+    if (!res.headersSent) sendJson(res, 503, errorBody('UNAVAILABLE', String(error)));
   });
 });
 server.keepAliveTimeout = 65_000;

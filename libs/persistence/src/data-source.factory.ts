@@ -1,16 +1,21 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '@accord/migrations';
 import { ENTITIES } from './entities';
+import { markingPgDriver } from './unavailable/pg-driver';
 
 export interface DataSourceOptions {
   url: string;
   poolSize: number;
+  /** How long a query waits for a connection (a new one, or a free one of
+   * the pool) before failing with DatabaseUnavailableError; 5000 by default. */
+  connectTimeoutMs?: number;
   applicationName?: string;
 }
 
 export function createDataSource(options: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
+    driver: markingPgDriver,
     url: options.url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -21,7 +26,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     extra: {
       max: options.poolSize,
       application_name: options.applicationName ?? 'accord',
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     },
   });
 }

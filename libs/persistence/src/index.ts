@@ -1,4 +1,5 @@
 export * from './data-source.factory';
+export * from './unavailable/database-unavailable';
 export * from './migrator';
 export * from './entities';
 export * from './stores/transaction.record';

@@ -48,12 +48,15 @@ export class AccordMetrics {
 
   constructor(countStuck: () => Promise<number>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'accord_' });
+    let lastStuck = 0;
     this.stuck = new Gauge({
       name: 'accord_transactions_stuck',
       help: 'Transactions waiting for an operator',
       registers: [this.registry],
       async collect() {
-        this.set(await countStuck());
+        // A scrape must answer while Postgres is down: the last count stays.
+        lastStuck = await countStuck().catch(() => lastStuck);
+        this.set(lastStuck);
       },
     });
   }

@@ -38,7 +38,7 @@ describe(AccordClient.name, () => {
   it('sends the bearer token and a generated idempotency key, and keeps that key across retries', async () => {
     const { client, requests } = setup([
       connectionError(),
-      { status: 503, body: contractError('SERVICE_UNAVAILABLE'), headers: { 'retry-after': '0' } },
+      { status: 503, body: contractError('UNAVAILABLE'), headers: { 'retry-after': '0' } },
       { status: 200, body: VIEW },
     ]);
 
@@ -63,7 +63,7 @@ describe(AccordClient.name, () => {
 
   it('waits as long as Retry-After says before repeating a 429', async () => {
     const { client, requests } = setup([
-      { status: 429, body: contractError('SERVICE_UNAVAILABLE'), headers: { 'retry-after': '1' } },
+      { status: 429, body: contractError('UNAVAILABLE'), headers: { 'retry-after': '1' } },
       { status: 200, body: VIEW },
     ]);
     const started = Date.now();
@@ -73,9 +73,9 @@ describe(AccordClient.name, () => {
   });
 
   it('gives up after the configured retries with the last error', async () => {
-    const unavailable = { status: 503, body: contractError('SERVICE_UNAVAILABLE', 'database unreachable'), headers: { 'retry-after': '0' } };
+    const unavailable = { status: 503, body: contractError('UNAVAILABLE', 'database unreachable'), headers: { 'retry-after': '0' } };
     const { client, requests } = setup([unavailable, unavailable, unavailable], 2);
-    await expect(client.get('tx-1')).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', message: 'database unreachable' });
+    await expect(client.get('tx-1')).rejects.toMatchObject({ status: 503, code: 'UNAVAILABLE', message: 'database unreachable' });
     expect(requests).toHaveLength(3);
   });
 
@@ -106,7 +106,7 @@ describe(AccordClient.name, () => {
 
   it('sends abort and operator actions once, even on a 503 or a connection error', async () => {
     const { client, requests } = setup([
-      { status: 503, body: contractError('SERVICE_UNAVAILABLE'), headers: { 'retry-after': '0' } },
+      { status: 503, body: contractError('UNAVAILABLE'), headers: { 'retry-after': '0' } },
       connectionError(),
     ]);
     await expect(client.abort('tx-1')).rejects.toMatchObject({ status: 503 });

@@ -22,7 +22,10 @@ export const ERROR_STATUS = {
   UNSUPPORTED_TYPE: 422,
   /** More `/v1` requests in a minute than RATE_LIMIT_PER_MINUTE allows this credential. */
   RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
+  /** A start that would take the unsettled transactions past MAX_IN_FLIGHT. */
+  OVERLOADED: 429,
+  /** Postgres cannot be reached now (sent with Retry-After). */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;
 

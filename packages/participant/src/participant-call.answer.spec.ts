@@ -71,7 +71,7 @@ describe(answerParticipantCall.name, () => {
     const failing = { run: jest.fn().mockRejectedValue(new Error('connection refused')) } as unknown as Barrier;
     expect(await answerParticipantCall({ barrier: failing }, route, BODY, {})).toMatchObject({
       status: 503,
-      body: { error: { code: 'SERVICE_UNAVAILABLE', message: 'connection refused' } },
+      body: { error: { code: 'UNAVAILABLE', message: 'connection refused' } },
     });
   });
 });

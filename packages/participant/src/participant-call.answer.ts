@@ -84,7 +84,7 @@ export async function answerParticipantCall<Session extends object>(
   } catch (error) {
     // The barrier's own database work failed: nothing is known to be recorded.
     const message = error instanceof Error ? error.message : String(error);
-    return { status: 503, body: errorBody('SERVICE_UNAVAILABLE', message), headers: {}, error };
+    return { status: 503, body: errorBody('UNAVAILABLE', message), headers: {}, error };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '@accord/contracts';
+import { sendFailure } from '../errors/unavailable';
 import type { Authenticator } from './authenticator';
 import type { Principal } from './scopes';
 
@@ -17,10 +18,10 @@ export function installAuthentication(fastify: FastifyInstance, authenticator: A
     let principal: Principal | null;
     try {
       principal = await authenticator.authenticate(request.headers.authorization);
-    } catch {
+    } catch (error) {
       // An API key not in the cache while Postgres is down: the credential
       // cannot be checked, which is not the caller's fault.
-      return reply.code(503).header('retry-after', '1').send(errorBody('SERVICE_UNAVAILABLE', 'cannot check the credential now; retry later'));
+      return sendFailure(reply, error, 'cannot check the credential now; retry later');
     }
     if (!principal) return reply.code(401).send(errorBody('UNAUTHORIZED', 'missing or invalid bearer token'));
     (request as unknown as { principal: Principal }).principal = principal;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { errorBody, type ErrorCode } from '@accord/contracts';
 import { EngineError } from '@accord/engine';
 import { statusOf } from './api-error';
+import { unavailableResponse, type ErrorResponse } from './unavailable';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -13,7 +14,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
-  503: 'SERVICE_UNAVAILABLE',
+  503: 'UNAVAILABLE',
 };
 
 /** Every error leaves as `{"error": {"code", "message", "details"}}`; only
@@ -24,35 +25,26 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = this.toResponse(exception);
+    const { status, body, retryAfterSeconds } = this.toResponse(exception);
+    if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
     void reply.status(status).send(body);
   }
 
-  toResponse(exception: unknown): { status: number; body: ReturnType<typeof errorBody> } {
+  toResponse(exception: unknown): ErrorResponse {
     if (exception instanceof EngineError) {
       return { status: statusOf(exception.code), body: errorBody(exception.code, exception.message, exception.details) };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
-      const response = exception.getResponse();
-      const details = status === 503 && typeof response === 'object' ? [{ message: JSON.stringify(response) }] : [];
-      return { status, body: errorBody(code, exception.message, details) };
+      return { status, body: errorBody(code, exception.message) };
     }
-    if (isUnavailable(exception)) {
-      this.logger.warn({ err: exception }, 'dependency unavailable');
-      return { status: 503, body: errorBody('SERVICE_UNAVAILABLE', 'a dependency is unavailable; retry later') };
+    const unavailable = unavailableResponse(exception);
+    if (unavailable) {
+      this.logger.warn({ err: exception }, 'database unavailable');
+      return unavailable;
     }
     this.logger.error({ err: exception }, 'unhandled error');
     return { status: 500, body: errorBody('INTERNAL', 'internal error') };
   }
-}
-
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  const message = (error as { message?: string }).message ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(message)
-  );
 }

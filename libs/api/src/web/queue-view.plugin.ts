@@ -6,6 +6,7 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '@accord/contracts';
 import { bearerToken, type Authenticator } from '../auth/authenticator';
+import { sendFailure } from '../errors/unavailable';
 import type { Principal } from '../auth/scopes';
 import { QUEUE_SESSION_TTL_MS, QueueSessions } from './queue-session';
 import { QUEUE_VIEW_CSP, securityHeaders } from './security-headers';
@@ -83,8 +84,8 @@ async function admit(authenticator: Authenticator, token: string | null, reply: 
   let principal: Principal | null;
   try {
     principal = await authenticator.authenticate(token === null ? undefined : `Bearer ${token}`);
-  } catch {
-    return reply.code(503).header('retry-after', '1').send(errorBody('SERVICE_UNAVAILABLE', 'cannot check the credential now; retry later'));
+  } catch (error) {
+    return sendFailure(reply, error, 'cannot check the credential now; retry later');
   }
   if (!principal) {
     return reply

@@ -1,0 +1,40 @@
+import { Barrier, createParticipantHandler } from '@accord/participant';
+import type { Server } from 'node:http';
+import type { Pool } from 'pg';
+import { payments } from './payments.wallets';
+import { openPool, withClient } from './shop-database';
+import type { ServiceSettings } from './settings';
+import { startShopServer } from './shop-server';
+
+/** Payments' endpoints over HTTP: a saga's `/payments/charge` and
+ * `/payments/refund`, and the TCC branches `/payments/hold/{try,confirm,cancel}`
+ * (the customer's wallet) and `/payments/payout/{try,confirm,cancel}` (the
+ * merchant's takings). */
+export async function startPayments(settings: ServiceSettings): Promise<{ server: Server; pool: Pool }> {
+  const pool = openPool(settings.DATABASE_URL);
+  const barrier = new Barrier(pool);
+  await barrier.install();
+  await withClient(pool, (client) => payments.open(client));
+  const participant = createParticipantHandler({
+    barrier,
+    signingSecret: settings.SIGNING_SECRET,
+    handlers: {
+      '/payments/charge': (input, { client }) => payments.charge(input, client),
+      '/payments/refund': (input, { client }) => payments.refund(input, client),
+      '/payments/hold/try': (input, { client }) => payments.hold.try(input, client),
+      '/payments/hold/confirm': (input, { client }) => payments.hold.confirm(input, client),
+      '/payments/hold/cancel': (input, { client }) => payments.hold.cancel(input, client),
+      '/payments/payout/try': (input, { client }) => payments.payout.try(input, client),
+      '/payments/payout/confirm': (input, { client }) => payments.payout.confirm(input, client),
+      '/payments/payout/cancel': (input, { client }) => payments.payout.cancel(input, client),
+    },
+  });
+  const server = await startShopServer({
+    host: settings.HOST,
+    port: settings.PORT,
+    participant,
+    routes: { 'GET /balances': async () => ({ status: 200, body: await withClient(pool, (client) => payments.balances(client)) }) },
+  });
+  return { server, pool };
+}
+

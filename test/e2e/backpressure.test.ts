@@ -1,0 +1,106 @@
+/**
+ * Backpressure (the contract's section of that name) against real processes:
+ * a coordinator whose Postgres (a cluster of this test's own) is stopped
+ * answers 503 UNAVAILABLE with Retry-After instead of hanging, fails
+ * readiness, and serves again by itself once Postgres is back.
+ */
+import { request } from 'undici';
+import { ADMIN_TOKEN, Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
+import { startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { startPostgres, type PostgresProcess } from '../support/postgres-process';
+
+jest.setTimeout(180_000);
+
+const CONNECT_TIMEOUT_MS = 1000;
+
+/** A request that must not hang: it fails the test if no answer came long
+ * after the coordinator's own connect timeout would have answered it. */
+async function answered(url: string, init: { method?: 'GET' | 'POST'; body?: unknown } = {}) {
+  const started = performance.now();
+  const res = await request(url, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    headersTimeout: 30 * CONNECT_TIMEOUT_MS,
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body: res.headers['content-type']?.includes('json') ? JSON.parse(text) : text, ms: performance.now() - started };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 200))) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe('backpressure: Postgres unreachable', () => {
+  let postgres: PostgresProcess;
+  let participant: ParticipantProcess;
+  let coordinator: CoordinatorProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    participant = await startParticipant('scriptable');
+    coordinator = await startCoordinator({
+      label: 'backpressure_pg',
+      databaseUrl: postgres.url,
+      env: { DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) },
+    });
+    api = new Api(coordinator.url);
+    const res = await api.post('/v1/definitions', {
+      name: 'pair',
+      type: 'saga',
+      steps: [{ name: 'one', action: { url: `${participant.url}/one` } }, { name: 'two', action: { url: `${participant.url}/two` } }],
+    });
+    expect(res.status).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await coordinator?.stop();
+    await participant?.stop();
+    await postgres?.destroy();
+  });
+
+  it('answers 503 UNAVAILABLE with Retry-After while Postgres is stopped, fails readiness only then, and serves again once it is back', async () => {
+    const before = (await api.post('/v1/transactions?waitMs=30000', { definition: 'pair', input: {} })).body;
+    expect(before.status).toBe('COMPLETED');
+
+    await postgres.stop();
+
+    const starts = await Promise.all(Array.from({ length: 20 }, () => answered(`${coordinator.url}/v1/transactions`, { method: 'POST', body: { definition: 'pair', input: {} } })));
+    const reads = await Promise.all([
+      answered(`${coordinator.url}/v1/transactions/${before.id}`),
+      answered(`${coordinator.url}/v1/transactions?limit=5`),
+      answered(`${coordinator.url}/v1/definitions/pair`),
+    ]);
+    for (const res of [...starts, ...reads]) {
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 503,
+        body: { error: { code: 'UNAVAILABLE', message: expect.any(String), details: [] } },
+      });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    const ready = await answered(`${coordinator.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.body.error.code).toBe('UNAVAILABLE');
+    expect(ready.body.error.details).toEqual(
+      expect.arrayContaining([{ path: 'postgres', message: expect.stringMatching(/^down: /) }, { path: 'redis', message: 'up' }]),
+    );
+    expect((await answered(`${coordinator.url}/health/live`)).status).toBe(200);
+    // Operators still see the metrics during the outage.
+    expect((await answered(`${coordinator.url}/metrics`)).status).toBe(200);
+    expect(coordinator.logs()).not.toContain('unhandled error');
+    console.log(`503 answers while Postgres was down: slowest ${Math.max(...starts.map((s) => s.ms)).toFixed(0)} ms (connect timeout ${CONNECT_TIMEOUT_MS} ms)`);
+
+    await postgres.start();
+    await until('readiness', async () => ((await answered(`${coordinator.url}/health/ready`)).status === 200 ? true : undefined));
+    const after = (await api.post('/v1/transactions?waitMs=30000', { definition: 'pair', input: {} })).body;
+    expect(after.status).toBe('COMPLETED');
+    // Nothing was accepted while Postgres was down: only the two transactions exist.
+    const list = (await api.get('/v1/transactions?limit=10')).body.items.map((t: { id: string }) => t.id).sort();
+    expect(list).toEqual([before.id, after.id].sort());
+  });
+});
