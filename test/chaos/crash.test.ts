@@ -1,8 +1,14 @@
 /**
- * Chaos: the coordinator is killed with SIGKILL — twice — while hundreds of
- * transfers are in flight, and restarted on the same database, queue prefix
- * and port. Every transaction must still finish (COMPLETED or COMPENSATED),
- * without a human, with the bank's money intact and no effect applied twice.
+ * Chaos: the coordinator is killed with SIGKILL at random moments while
+ * transfers are in flight (twice among hundreds of transfers in `npm test`,
+ * six times among thousands in `npm run chaos`), and each time restarted on
+ * the same database, queue prefix and port. Every transaction must still
+ * finish (COMPLETED or COMPENSATED), without a human, with the bank's money
+ * intact and no effect applied twice.
+ *
+ * The first kill lands half-way through the starts (some start requests die
+ * with the process and are sent again, same idempotency key, to its
+ * successor); the others once a random share of the transfers has settled.
  *
  * Real processes: the built coordinator, a bank participant (own database,
  * random delays, 10 % injected transient failures: half rolled back, half
@@ -10,13 +16,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountIds, expectEveryTransferSettledIntact, prepareTransfers, startSeededBank, startWithBlowHalfway } from '../support/chaos.spec-kit';
+import { scaled } from '../support/chaos-report';
 import { startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { inFlight, statusCountsInDatabase, type Bank } from '../support/transfers';
 
-const TRANSFERS = 240;
+const TRANSFERS = scaled(240, 2400);
+const KILLS = scaled(2, 6);
 const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
-const SETTLE_TIMEOUT_MS = 90_000;
+const SETTLE_TIMEOUT_MS = scaled(90_000, 300_000);
 
 let bank: Bank | undefined;
 let coordinator: CoordinatorProcess | undefined;
@@ -28,7 +36,7 @@ afterAll(async () => {
 });
 
 it(
-  'finishes every transfer after the coordinator is SIGKILLed mid-run, with no money lost and no effect applied twice',
+  `finishes every transfer after the coordinator is SIGKILLed ${KILLS} times at random moments, with no money lost and no effect applied twice`,
   async () => {
     const seeded = await startSeededBank('crash', ACCOUNTS, BALANCE);
     bank = seeded.bank;
@@ -45,7 +53,7 @@ it(
     });
 
     /** SIGKILL, note what was in flight, restart on the same database/prefix/port. */
-    const kills: Array<{ when: string; inFlight: number; counts: Record<string, number>; downMs: number }> = [];
+    const kills: Array<{ when: string; inFlight: number; downMs: number }> = [];
     const crashAndRestart = async (when: string): Promise<void> => {
       const victim = coordinator!;
       await victim.kill('SIGKILL');
@@ -54,26 +62,35 @@ it(
       const counts = await statusCountsInDatabase(databaseUrl);
       await sleep(300);
       coordinator = await startCoordinator({ label: 'crash', databaseUrl, queuePrefix, port });
-      kills.push({ when, inFlight: inFlight(counts), counts, downMs: Date.now() - down });
+      kills.push({ when, inFlight: inFlight(counts), downMs: Date.now() - down });
     };
 
-    // Kill #1 in the middle of the starts: some start requests die with the
-    // process and are sent again (same idempotency key) to its successor.
-    const starts = await startWithBlowHalfway(api, transfers, () => crashAndRestart('during the starts'));
-
-    // Kill #2 once every start is accepted and some transfers have finished,
-    // while many are mid-call or waiting for a delayed retry.
-    const secondKillBy = Date.now() + 30_000;
-    for (;;) {
-      const counts = await statusCountsInDatabase(databaseUrl);
-      const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      if (total - inFlight(counts) >= TRANSFERS * 0.3 || Date.now() > secondKillBy) break;
-      await sleep(50);
-    }
-    await crashAndRestart('after the starts');
+    // The later kills: each once a random share (5–80 %) of the transfers has
+    // settled, plus a random moment up to half a second after that.
+    const shares = Array.from({ length: KILLS - 1 }, () => 0.05 + Math.random() * 0.75).sort((a, b) => a - b);
+    const laterKills = async (): Promise<void> => {
+      for (const share of shares) {
+        for (;;) {
+          const counts = await statusCountsInDatabase(databaseUrl);
+          const total = Object.values(counts).reduce((a, b) => a + b, 0);
+          if (total - inFlight(counts) >= TRANSFERS * share) break;
+          await sleep(50);
+        }
+        await sleep(Math.random() * 500);
+        await crashAndRestart(`at ${Math.round(share * 100)} % settled`);
+      }
+    };
+    let later: Promise<void> | null = null;
+    const starts = await startWithBlowHalfway(api, transfers, async () => {
+      await crashAndRestart('half-way through the starts');
+      later = laterKills();
+    });
+    await later;
 
     await expectEveryTransferSettledIntact({
       label: 'crash',
+      scenario: 'coordinator SIGKILLed',
+      faults: () => ({ count: kills.length, detail: `SIGKILL + restart ×${kills.length}` }),
       api,
       bank,
       transfers,
@@ -84,9 +101,9 @@ it(
       recoveredSince: 'after the last restart',
       coordinatorLog: () => coordinator!.logs(),
       describeChaos: () => kills.map((k) => `kill ${k.when}: ${k.inFlight} in flight, back after ${k.downMs} ms`).join('; '),
-      // Both kills must have hit transactions in flight, or this test proved nothing.
-      beforeVerdict: () => expect(kills.map((k) => k.inFlight > 0)).toEqual([true, true]),
+      // Every kill must have hit transactions in flight, or this test proved less than it says.
+      beforeVerdict: () => expect(kills.map((k) => k.inFlight > 0)).toEqual(Array(KILLS).fill(true)),
     });
   },
-  180_000,
+  scaled(180_000, 900_000),
 );

@@ -12,14 +12,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountIds, expectEveryTransferSettledIntact, prepareTransfers, startSeededBank, startWithBlowHalfway } from '../support/chaos.spec-kit';
+import { scaled } from '../support/chaos-report';
 import { startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
 import { startRedis, type RedisProcess } from '../support/redis-process';
 import { inFlight, logTail, statusCountsInDatabase } from '../support/transfers';
 
-const TRANSFERS = 220;
+const TRANSFERS = scaled(220, 1000);
 const ACCOUNTS = accountIds(20);
 const BALANCE = 1_000;
-const SETTLE_TIMEOUT_MS = 90_000;
+const SETTLE_TIMEOUT_MS = scaled(90_000, 300_000);
+const TEST_TIMEOUT_MS = scaled(180_000, 600_000);
 
 /** Everything a scenario started, so afterAll can stop it even after a failure. */
 const cleanup: Array<() => Promise<void>> = [];
@@ -30,6 +32,8 @@ afterAll(async () => {
 
 interface Scenario {
   label: string;
+  /** Its name in the chaos report. */
+  scenario: string;
   /** What to do to Redis at each moment, returning a line for the summary. */
   whenHalfStarted: (redis: RedisProcess) => Promise<string>;
   whenAllStarted: (redis: RedisProcess) => Promise<string>;
@@ -68,6 +72,8 @@ async function run(scenario: Scenario): Promise<void> {
 
   await expectEveryTransferSettledIntact({
     label,
+    scenario: scenario.scenario,
+    faults: () => ({ count: events.length, detail: scenario.scenario.replace(/^Redis /, '') + ` ×${events.length}` }),
     api,
     bank,
     transfers,
@@ -107,12 +113,12 @@ async function flushAll(redis: RedisProcess): Promise<string> {
 
 it(
   'finishes every transfer after Redis is SIGKILLed and comes back empty, twice',
-  () => run({ label: 'redis_kill', whenHalfStarted: killAndRestart, whenAllStarted: killAndRestart }),
-  180_000,
+  () => run({ label: 'redis_kill', scenario: 'Redis restarted empty', whenHalfStarted: killAndRestart, whenAllStarted: killAndRestart }),
+  TEST_TIMEOUT_MS,
 );
 
 it(
   'finishes every transfer after FLUSHALL, twice',
-  () => run({ label: 'redis_flush', whenHalfStarted: flushAll, whenAllStarted: flushAll }),
-  180_000,
+  () => run({ label: 'redis_flush', scenario: 'Redis FLUSHALL', whenHalfStarted: flushAll, whenAllStarted: flushAll }),
+  TEST_TIMEOUT_MS,
 );

@@ -10,7 +10,11 @@
  * half inside the local transaction after the business writes (rolled back,
  * 503), half after the barrier committed (503 anyway: the answer is "lost",
  * the retry gets the duplicate). BANK_DELAY_MS (default 0): random delay up
- * to this before each call.
+ * to this before each call. BANK_LATE_RATE and BANK_HANG_RATE (0..1, default
+ * 0): shares of calls that wait BANK_LATE_MS (default 2000) — a late one after
+ * the barrier committed (the answer comes after the coordinator gave up), a
+ * hung one before it is served (it times out, then applies while the retry is
+ * on its way). GET /_faults → how many of each fault were injected.
  *
  * BANK_SIGNING_SECRET (default unset): when set, every participant call must
  * carry a valid `X-Accord-Signature` made with it (checked on the raw body
@@ -30,7 +34,7 @@
  * Control: POST /_seed `{"accounts": {"a": 1000}}` (resets everything),
  * GET /_accounts → `{accounts, total, frozen, pending, details}` (`accounts`
  * and `total` are balances; frozen and pending are summed separately),
- * GET /_effects → effect rows.
+ * GET /_effects → effect rows, GET /_faults → injected faults by kind.
  * Several processes may run against one database (kill/restart tests).
  */
 import { errorBody } from '@accord/contracts';
@@ -56,6 +60,9 @@ const env = z
     DATABASE_URL: z.string().min(1),
     BANK_FAIL_RATE: z.coerce.number().min(0).max(1).default(0),
     BANK_DELAY_MS: z.coerce.number().int().min(0).default(0),
+    BANK_LATE_RATE: z.coerce.number().min(0).max(1).default(0),
+    BANK_HANG_RATE: z.coerce.number().min(0).max(1).default(0),
+    BANK_LATE_MS: z.coerce.number().int().min(0).default(2_000),
     BANK_SIGNING_SECRET: z.string().min(1).optional(),
   })
   .parse(process.env);
@@ -153,12 +160,24 @@ async function move(context: ParticipantContext, input: unknown, movement: Movem
   return { account, balance: Number(row.balance), frozen: Number(row.frozen), pending: Number(row.pending) };
 }
 
-type Fault = 'none' | 'before-commit' | 'lost-answer';
+type Fault = 'none' | 'before-commit' | 'lost-answer' | 'late' | 'hang';
 
+const injected: Record<Exclude<Fault, 'none'>, number> = { 'before-commit': 0, 'lost-answer': 0, late: 0, hang: 0 };
+
+/** One roll, its range cut into the fault shares (which add up to at most 1). */
 function rollFault(): Fault {
-  const roll = Math.random();
-  if (roll >= env.BANK_FAIL_RATE) return 'none';
-  return roll < env.BANK_FAIL_RATE / 2 ? 'before-commit' : 'lost-answer';
+  let roll = Math.random();
+  const shares: Array<[Exclude<Fault, 'none'>, number]> = [
+    ['before-commit', env.BANK_FAIL_RATE / 2],
+    ['lost-answer', env.BANK_FAIL_RATE / 2],
+    ['late', env.BANK_LATE_RATE],
+    ['hang', env.BANK_HANG_RATE],
+  ];
+  for (const [fault, share] of shares) {
+    if (roll < share) return fault;
+    roll -= share;
+  }
+  return 'none';
 }
 
 /** The SDK answers the call (signature, validation, barrier); the bank only
@@ -168,6 +187,7 @@ async function serveCall(req: IncomingMessage, res: ServerResponse, route: Parti
   if (raw === undefined) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'body too large'));
   if (env.BANK_DELAY_MS > 0) await sleep(Math.random() * env.BANK_DELAY_MS);
   const fault = rollFault();
+  if (fault === 'hang') await sleep(env.BANK_LATE_MS);
   const answer = await answerParticipantCall(
     { barrier, signingSecret: env.BANK_SIGNING_SECRET },
     async (input, context) => {
@@ -180,9 +200,12 @@ async function serveCall(req: IncomingMessage, res: ServerResponse, route: Parti
     req.headers,
   );
   // Only a call the barrier ran can lose its answer after the commit.
-  if (fault === 'lost-answer' && answer.headers[BARRIER_RESULT_HEADER] !== undefined) {
+  const ran = answer.headers[BARRIER_RESULT_HEADER] !== undefined;
+  if (fault !== 'none' && (fault !== 'lost-answer' || ran)) injected[fault]++;
+  if (fault === 'lost-answer' && ran) {
     return sendJson(res, 503, errorBody('UNAVAILABLE', 'injected failure after commit'));
   }
+  if (fault === 'late') await sleep(env.BANK_LATE_MS);
   sendJson(res, answer.status, answer.body, answer.headers);
 }
 
@@ -248,6 +271,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (path === '/_accounts' && req.method === 'GET') return sendJson(res, 200, await accounts());
   if (path === '/_effects' && req.method === 'GET') return sendJson(res, 200, await effects());
+  if (path === '/_faults' && req.method === 'GET') return sendJson(res, 200, injected);
   sendJson(res, 404, errorBody('NOT_FOUND', `${req.method} ${path}`));
 }
 

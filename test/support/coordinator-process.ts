@@ -68,7 +68,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   child.stderr.on('data', keep);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // A deadline, not a measurement: booting takes a few seconds of CPU, and on
+  // a loaded shared machine much longer.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`coordinator exited with ${child.exitCode}:\n${logs}`);
     try {

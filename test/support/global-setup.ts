@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { clearChaosReport } from './chaos-report';
 
 interface ProvisionModule {
   provision(opts: { quiet: boolean }): Promise<{ databaseUrl: string; redisUrl: string }>;
@@ -16,6 +17,7 @@ interface ProvisionModule {
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 export default async function globalSetup(): Promise<void> {
+  clearChaosReport();
   const script = path.resolve(__dirname, '..', '..', 'scripts', 'provision.mjs');
   const { provision } = (await importEsm(pathToFileURL(script).href)) as ProvisionModule;
   const { databaseUrl, redisUrl } = await provision({ quiet: true });

@@ -1,10 +1,12 @@
 /**
- * jest globalTeardown of the "services" project: drops the databases and
- * deletes the Redis keys that this run (ACCORD_TEST_RUN) created, and nothing
- * else. Servers started by provisioning keep running for the next run.
+ * jest globalTeardown of the "services" project: prints the chaos report of
+ * the scenarios that ran, drops the databases and deletes the Redis keys that
+ * this run (ACCORD_TEST_RUN) created, and nothing else. Servers started by
+ * provisioning keep running for the next run.
  */
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { writeChaosReport } from './chaos-report';
 
 async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
@@ -41,6 +43,9 @@ async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
 }
 
 export default async function globalTeardown(): Promise<void> {
+  // The chaos scenarios of this run, as one table at its end.
+  const table = writeChaosReport();
+  if (table) console.log(`\n${table}\n`);
   const run = process.env.ACCORD_TEST_RUN;
   if (!run || !/^[a-z0-9]+$/.test(run)) return;
   const results = await Promise.allSettled([

@@ -6,6 +6,7 @@
  *
  *   const pg = await startPostgres();   // pg.url = postgres://postgres@127.0.0.1:<port>/postgres
  *   await pg.stop();                    // fast shutdown: connections refused from now on
+ *   await pg.crash();                   // immediate shutdown: recovery from the WAL on start
  *   await pg.start();                   // same port, same data
  *   await pg.destroy();                 // stopped and its directory removed
  *
@@ -29,6 +30,8 @@ export interface PostgresProcess {
   start(): Promise<void>;
   /** Fast shutdown (SIGINT): sessions are ended, new connections refused. */
   stop(): Promise<void>;
+  /** Immediate shutdown (SIGQUIT), as a crash: the next start recovers from the WAL. */
+  crash(): Promise<void>;
   /** Stops it for good and removes its data (safe to call twice). */
   destroy(): Promise<void>;
   logs(): string;
@@ -89,6 +92,8 @@ export async function startPostgres(): Promise<PostgresProcess> {
     port,
     start,
     stop,
+    // SIGQUIT is its immediate shutdown, as a crash: the next start recovers from the WAL.
+    crash: () => server.kill('SIGQUIT'),
     async destroy() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -51,11 +51,19 @@ export interface Bank {
   seed(accounts: Record<string, number>): Promise<void>;
   balances(): Promise<Balances>;
   effects(): Promise<Effect[]>;
+  /** Faults the bank injected, by kind (GET /_faults). */
+  faults(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
 /** A bank participant process on its own database; `env` adds to (or overrides) its environment. */
-export async function startBank(label: string, options: { failRate: number; delayMs: number; env?: Record<string, string> }): Promise<Bank> {
+export interface BankFaults {
+  failRate: number;
+  delayMs: number;
+  env?: Record<string, string>;
+}
+
+export async function startBank(label: string, options: BankFaults): Promise<Bank> {
   const databaseUrl = await createTestDatabase(`${label}_bank`);
   const participant = await startParticipant('bank', {
     DATABASE_URL: databaseUrl,
@@ -79,6 +87,7 @@ export async function startBank(label: string, options: { failRate: number; dela
     },
     balances: () => getJson<Balances>(`${url}/_accounts`),
     effects: () => getJson<Effect[]>(`${url}/_effects`),
+    faults: () => getJson<Record<string, number>>(`${url}/_faults`),
     stop: () => participant.stop(),
   };
 }
@@ -92,7 +101,7 @@ export async function getJson<T>(url: string): Promise<T> {
 
 /** debit(from) then credit(to); each compensated by its undo. Small retry
  * delays so the injected transient failures are retried quickly. */
-export function transferDefinition(bankUrl: string): Record<string, unknown> {
+export function transferDefinition(bankUrl: string, callTimeoutMs = 3000): Record<string, unknown> {
   return {
     name: TRANSFER,
     type: 'saga',
@@ -101,21 +110,21 @@ export function transferDefinition(bankUrl: string): Record<string, unknown> {
       {
         name: 'debit',
         input: { account: '{{input.from}}', amount: '{{input.amount}}' },
-        action: { url: `${bankUrl}/debit`, timeoutMs: 3000 },
-        compensation: { url: `${bankUrl}/debit/undo`, timeoutMs: 3000 },
+        action: { url: `${bankUrl}/debit`, timeoutMs: callTimeoutMs },
+        compensation: { url: `${bankUrl}/debit/undo`, timeoutMs: callTimeoutMs },
       },
       {
         name: 'credit',
         input: { account: '{{input.to}}', amount: '{{input.amount}}' },
-        action: { url: `${bankUrl}/credit`, timeoutMs: 3000 },
-        compensation: { url: `${bankUrl}/credit/undo`, timeoutMs: 3000 },
+        action: { url: `${bankUrl}/credit`, timeoutMs: callTimeoutMs },
+        compensation: { url: `${bankUrl}/credit/undo`, timeoutMs: callTimeoutMs },
       },
     ],
   };
 }
 
-export async function registerTransfer(api: Api, bankUrl: string): Promise<void> {
-  const res = await api.post('/v1/definitions', transferDefinition(bankUrl));
+export async function registerTransfer(api: Api, bankUrl: string, callTimeoutMs?: number): Promise<void> {
+  const res = await api.post('/v1/definitions', transferDefinition(bankUrl, callTimeoutMs));
   if (res.status !== 201 && res.status !== 200) {
     throw new Error(`registering ${TRANSFER} answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
@@ -187,17 +196,21 @@ export interface StartReport {
  * time. A start that fails because the coordinator is down or restarting is
  * sent again with the same key until `retryForMs` has passed, so a crash in
  * the middle of the starts must neither lose nor duplicate a transaction.
+ * Given several replicas, the starts take turns between them and a failed one
+ * is sent again to the next.
  */
 export async function startTransfers(
-  api: Api,
+  apis: Api | readonly Api[],
   transfers: readonly Transfer[],
   options: { concurrency: number; retryForMs: number; onAccepted?: (accepted: number) => void },
 ): Promise<StartReport> {
+  const replicas = Array.isArray(apis) ? apis : [apis as Api];
   const report: StartReport = { ids: new Map(), created: 0, replayed: 0, resent: 0 };
   let next = 0;
-  const startOne = async (t: Transfer): Promise<void> => {
+  const startOne = async (t: Transfer, turn: number): Promise<void> => {
     const deadline = Date.now() + options.retryForMs;
-    for (;;) {
+    for (let tries = 0; ; tries++) {
+      const api = replicas[(turn + tries) % replicas.length];
       let failure: string;
       try {
         const res = await api.post('/v1/transactions', {
@@ -224,7 +237,10 @@ export async function startTransfers(
     }
   };
   const lane = async (): Promise<void> => {
-    while (next < transfers.length) await startOne(transfers[next++]);
+    while (next < transfers.length) {
+      const turn = next++;
+      await startOne(transfers[turn], turn);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, transfers.length) }, lane));
   return report;
@@ -294,15 +310,18 @@ export interface InvariantInput {
   effects: readonly Effect[];
   initial: Balances;
   final: Balances;
+  /** id → `stuckReason` of the transaction view, for every STUCK transaction. */
+  stuckReasons?: ReadonlyMap<string, unknown>;
 }
 
 /**
  * Every way the run could have gone wrong, as readable lines; [] when none.
- * Checks: one transaction per transfer (no loss, no duplicate), each COMPLETED
- * or COMPENSATED, at most one effect per (transaction, step, phase), a
- * COMPLETED transfer moved its amount exactly once, a COMPENSATED one nets to
- * zero on every account, refused-for-sure transfers never completed, and the
- * final balances are the initial ones plus exactly the completed transfers.
+ * Checks: one transaction per transfer (no loss, no duplicate), each COMPLETED,
+ * COMPENSATED or STUCK with a reason, at most one effect per (transaction,
+ * step, phase), a COMPLETED transfer moved its amount exactly once, a
+ * COMPENSATED one nets to zero on every account, refused-for-sure transfers
+ * never completed, no balance below zero, and the final balances are the
+ * initial ones plus exactly the completed transfers (and what STUCK ones hold).
  */
 export function findViolations(input: InvariantInput): string[] {
   const problems: string[] = [];
@@ -338,6 +357,7 @@ export function findViolations(input: InvariantInput): string[] {
   for (const [k, n] of perCall) if (n > 1) problems.push(`effect applied ${n} times: ${k}`);
 
   const expected: Record<string, number> = { ...input.initial.accounts };
+  let stuckNet = 0;
   const describe = (effects: Effect[]) =>
     effects.map((e) => `${e.step}/${e.phase} ${e.account} ${e.delta > 0 ? '+' : ''}${e.delta}`).join(', ') || 'none';
   for (const t of input.transfers) {
@@ -350,8 +370,19 @@ export function findViolations(input: InvariantInput): string[] {
       problems.push(`${where} is missing from the coordinator's list (lost transaction)`);
       continue;
     }
+    if (status === 'STUCK') {
+      // Waiting for an operator is an honest end, if it says why; its effects
+      // stay where they are (each at most once, checked above).
+      const reason = input.stuckReasons?.get(id);
+      if (reason === undefined || reason === null) problems.push(`${where} is STUCK without a stuckReason; effects: ${describe(effects)}`);
+      for (const e of effects) {
+        expected[e.account] += e.delta;
+        stuckNet += e.delta;
+      }
+      continue;
+    }
     if (!(EXPECTED_OUTCOMES as readonly string[]).includes(status)) {
-      problems.push(`${where} ended ${status}, not COMPLETED/COMPENSATED; effects: ${describe(effects)}`);
+      problems.push(`${where} ended ${status}, not COMPLETED/COMPENSATED/STUCK; effects: ${describe(effects)}`);
       continue;
     }
     if (status === 'COMPLETED') {
@@ -373,8 +404,11 @@ export function findViolations(input: InvariantInput): string[] {
     }
   }
 
-  if (input.final.total !== input.initial.total) {
-    problems.push(`bank total changed: ${input.initial.total} → ${input.final.total}`);
+  if (input.final.total !== input.initial.total + stuckNet) {
+    problems.push(`bank total changed: ${input.initial.total} → ${input.final.total} (${stuckNet} held by STUCK transfers)`);
+  }
+  for (const [account, balance] of Object.entries(input.final.accounts)) {
+    if (balance < 0) problems.push(`account ${account} is overdrawn: ${balance}`);
   }
   for (const account of new Set([...Object.keys(expected), ...Object.keys(input.final.accounts)])) {
     if (input.final.accounts[account] !== expected[account]) {
