@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents,
+  DeliverAnnouncements, InFlightLimit, ManageApiKeys, PlanResolver, RegisterDefinition, RunStepAttempt, StartTransaction, TransactionEvents,
   TransitionRunner,
 } from '@accord/engine';
 import {
@@ -15,6 +15,9 @@ import {
 import { targetPolicy, type TargetPolicy } from '@accord/core';
 import { AccordMetrics, TelemetryHooks } from '@accord/telemetry';
 import { checkTarget, HttpInvoker, localAddresses, WebhookSender } from '@accord/transport';
+
+/** How long a count of the unsettled transactions serves MAX_IN_FLIGHT. */
+const IN_FLIGHT_RECOUNT_MS = 250;
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -91,6 +94,7 @@ export class Runtime {
       this.apiKeys.cacheSubscriber(),
     ]);
     this.metrics = new AccordMetrics(() => this.queries.countByStatus(SAGA_STATUS.STUCK));
+    this.metrics.watchRedis(() => this.redis.status === 'ready');
     this.selfPorts = [config.PORT];
     this.targets = targetPolicy({
       allow: config.PARTICIPANT_ALLOW ?? null,
@@ -98,7 +102,11 @@ export class Runtime {
       selfPorts: this.selfPorts,
       selfAddresses: localAddresses(),
     });
-    this.invoker = new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET });
+    this.invoker = new HttpInvoker({
+      policy: this.targets,
+      signingSecret: config.SIGNING_SECRET,
+      connectionsPerOrigin: config.PARTICIPANT_CONNECTIONS_PER_ORIGIN,
+    });
     const hooks = new TelemetryHooks(this.metrics, logger);
     this.hooks = hooks;
     this.plans = new PlanResolver(this.definitions);
@@ -116,7 +124,10 @@ export class Runtime {
           timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
         })
       : null;
-    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets);
+    const inFlight = config.MAX_IN_FLIGHT
+      ? new InFlightLimit(() => this.queries.countUnsettled(), { max: config.MAX_IN_FLIGHT, recountMs: IN_FLIGHT_RECOUNT_MS })
+      : null;
+    this.start = new StartTransaction(this.definitions, this.plans, this.store, this.runner, hooks, config.LEASE_MARGIN_MS, this.targets, inFlight);
     this.events = new TransactionEvents(this.runner);
     this.register = new RegisterDefinition(this.definitions, this.targets);
     this.runStep = new RunStepAttempt(this.store, this.runner, this.plans, this.invoker, hooks);

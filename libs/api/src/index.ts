@@ -15,3 +15,4 @@ export * from './json-body.parser';
 export * from './presenters/transaction.presenter';
 export * from './web/console.plugin';
 export * from './web/queue-view.plugin';
+export * from './web/client-error';

@@ -9,3 +9,4 @@ export * from './register-definition.usecase';
 export * from './deliver-announcements.usecase';
 export * from './stuck-announcement';
 export * from './api-keys.usecase';
+export * from './in-flight.limit';

@@ -60,4 +60,17 @@ export class AccordMetrics {
       },
     });
   }
+
+  /** `accord_redis_up`: 1 while the connection that carries the jobs is
+   * ready. While it is 0, starts are still accepted and wait in Postgres. */
+  watchRedis(isUp: () => boolean): void {
+    new Gauge({
+      name: 'accord_redis_up',
+      help: 'Whether Redis (the job queue) can be reached: 1 up, 0 down (starts are still accepted and run once it is back)',
+      registers: [this.registry],
+      collect() {
+        this.set(isUp() ? 1 : 0);
+      },
+    });
+  }
 }

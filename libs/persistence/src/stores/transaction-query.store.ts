@@ -1,4 +1,4 @@
-import type { TransactionStatus, TransactionType } from '@accord/contracts';
+import { IN_FLIGHT_STATUSES, type TransactionStatus, type TransactionType } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
 /** What operators narrow transactions down by; every field is optional. */
@@ -71,6 +71,12 @@ export class TransactionQueryStore {
 
   async countByStatus(status: TransactionStatus): Promise<number> {
     const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
+    return rows[0].n;
+  }
+
+  /** Transactions still moving (not terminal, not STUCK), from the status index. */
+  async countUnsettled(): Promise<number> {
+    const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = ANY($1)', [IN_FLIGHT_STATUSES]);
     return rows[0].n;
   }
 
