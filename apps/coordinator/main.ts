@@ -8,7 +8,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
-  Authenticator, buildApiDocument, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser, installQueueView, installRateLimit,
+  answerClientError, Authenticator, buildApiDocument, frameworkErrorResponse, installAuthentication, installConsole, installJsonBodyParser,
+  installQueueView, installRateLimit,
 } from '@accord/api';
 import { ConfigError, loadConfig, type AccordConfig } from '@accord/config';
 import { maskUrl } from '@accord/core';
@@ -50,6 +51,13 @@ async function main(): Promise<void> {
     // maxParamLength: a definition name may be 128 characters (fastify's default is 100).
     new FastifyAdapter({
       bodyLimit: config.MAX_BODY_BYTES,
+      // Slow and idle clients: see HTTP_* in libs/config. No socket
+      // inactivity timeout (connectionTimeout): a long poll is silent.
+      http: { headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxRequestsPerSocket: config.HTTP_MAX_REQUESTS_PER_SOCKET,
+      clientErrorHandler: answerClientError,
       routerOptions: { maxParamLength: 512 },
       frameworkErrors: (error: { message: string }, _request: unknown, reply: FastifyReply) => {
         const { status, body } = frameworkErrorResponse(error);
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
   if (config.ROLE !== 'worker') await installOperatorViews(app, runtime, authenticator);
   const starts = config.ROLE === 'worker' ? null : startTransportOptions(config);
   if (starts) app.connectMicroservice<MicroserviceOptions>(starts);
+  app.getHttpServer().maxConnections = config.HTTP_MAX_CONNECTIONS;
   await app.listen(config.PORT, config.HOST);
   if (starts) await app.startAllMicroservices();
   runtime.listeningOn((app.getHttpServer().address() as { port: number }).port);

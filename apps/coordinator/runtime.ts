@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { AccordConfig } from '@accord/config';
 import { createRedis, Periodic, purgeExpired, StepQueue, StepWorker, Sweeper } from '@accord/dispatch';
 import {
-  DeliverAnnouncements, ManageApiKeys, PlanResolver, RegisterDefinition, RetryTransactions, RunStepAttempt, StartTransaction, TransactionEvents,
+  DeliverAnnouncements, InFlightLimit, ManageApiKeys, PlanResolver, RegisterDefinition, RetryTransactions, RunStepAttempt, StartTransaction, TransactionEvents,
   TransitionRunner, WaitForTransaction, type Tracing,
 } from '@accord/engine';
 import {
@@ -17,6 +17,9 @@ import { AccordMetrics, TelemetryHooks, transactionFields } from '@accord/teleme
 import {
   BrokerClients, checkTarget, HttpInvoker, localAddresses, MessageInvoker, RoutingInvoker, WebhookSender, type ParticipantInvoker,
 } from '@accord/transport';
+
+/** How long a count of the unsettled transactions serves MAX_IN_FLIGHT. */
+const IN_FLIGHT_RECOUNT_MS = 250;
 
 /**
  * The composition root: every long-lived object of a coordinator process,
@@ -122,7 +125,7 @@ export class Runtime {
       (message, error) => logger.warn({ err: error }, message),
     );
     this.invoker = new RoutingInvoker(
-      new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET }),
+      new HttpInvoker({ policy: this.targets, signingSecret: config.SIGNING_SECRET, connectionsPerOrigin: config.PARTICIPANT_CONNECTIONS_PER_ORIGIN }),
       new MessageInvoker({ clients: this.brokers, policy: this.targets, signingSecret: config.SIGNING_SECRET }),
     );
     const hooks = new TelemetryHooks(this.metrics, logger);
@@ -142,6 +145,9 @@ export class Runtime {
           timeoutMs: config.STUCK_WEBHOOK_TIMEOUT_MS,
         })
       : null;
+    const inFlight = config.MAX_IN_FLIGHT
+      ? new InFlightLimit(() => gauges.inFlight(), { max: config.MAX_IN_FLIGHT, recountMs: IN_FLIGHT_RECOUNT_MS })
+      : null;
     this.wait = new WaitForTransaction(this.store, this.waiters);
     this.start = new StartTransaction(
       this.definitions,
@@ -154,6 +160,7 @@ export class Runtime {
       this.brokers.configured,
       this.wait,
       tracing,
+      inFlight,
     );
     this.events = new TransactionEvents(this.runner);
     this.retryMany = new RetryTransactions(this.queries, this.events);

@@ -2,11 +2,15 @@
  * Backpressure (the contract's section of that name) against real processes:
  * a coordinator whose Postgres (a cluster of this test's own) is stopped
  * answers 503 UNAVAILABLE with Retry-After instead of hanging, fails
- * readiness, and serves again by itself once Postgres is back.
+ * readiness, and serves again by itself once Postgres is back; one whose
+ * Redis (a redis-server of its own) is killed still accepts starts and runs
+ * them once Redis is back, saying so in `accord_redis_up` and readiness;
+ * MAX_IN_FLIGHT sheds starts with 429 OVERLOADED.
  */
 import { request } from 'undici';
 import { ADMIN_TOKEN, Api, startCoordinator, type CoordinatorProcess } from '../support/coordinator-process';
-import { startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { script, startParticipant, type ParticipantProcess } from '../support/participant-process';
+import { startRedis, type RedisProcess } from '../support/redis-process';
 import { startPostgres, type PostgresProcess } from '../support/postgres-process';
 
 jest.setTimeout(180_000);
@@ -102,5 +106,91 @@ describe('backpressure: Postgres unreachable', () => {
     // Nothing was accepted while Postgres was down: only the two transactions exist.
     const list = (await api.get('/v1/transactions?limit=10')).body.items.map((t: { id: string }) => t.id).sort();
     expect(list).toEqual([before.id, after.id].sort());
+  });
+});
+
+const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe('backpressure: Redis unreachable', () => {
+  let redis: RedisProcess;
+  let participant: ParticipantProcess;
+  let coordinator: CoordinatorProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    participant = await startParticipant('scriptable');
+    coordinator = await startCoordinator({ label: 'backpressure_redis', env: { REDIS_URL: redis.url } });
+    api = new Api(coordinator.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await coordinator?.stop();
+    await participant?.stop();
+    await redis?.stop();
+  });
+
+  it('accepts starts while Redis is down, says so in accord_redis_up and readiness, and runs them once it is back', async () => {
+    const spec = { type: 'saga', steps: [{ name: 'one', action: { url: `${participant.url}/one` } }, { name: 'two', action: { url: `${participant.url}/two` } }] };
+    expect((await api.post('/v1/transactions?waitMs=30000', { spec, input: {} })).body.status).toBe('COMPLETED');
+    expect(metric((await api.get('/metrics')).body, 'accord_redis_up')).toBe(1);
+
+    await redis.kill('SIGKILL');
+    const started = await Promise.all(Array.from({ length: 5 }, () => api.post('/v1/transactions', { spec, input: {} })));
+    for (const res of started) expect({ status: res.status, txStatus: res.body.status }).toEqual({ status: 201, txStatus: 'RUNNING' });
+    const ready = await answered(`${coordinator.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.postgres).toEqual({ status: 'up' });
+    expect(ready.body.details.redis).toEqual({ status: 'down', error: expect.any(String) });
+    await until('accord_redis_up 0', async () => (metric((await api.get('/metrics')).body, 'accord_redis_up') === 0 ? true : undefined));
+    const waiting = await Promise.all(started.map((res) => api.get(`/v1/transactions/${res.body.id}`)));
+    for (const res of waiting) expect(res.body.status).toBe('RUNNING');
+
+    await redis.restart();
+    for (const res of started) expect((await api.settle(res.body.id, 60_000)).status).toBe('COMPLETED');
+    expect(metric((await api.get('/metrics')).body, 'accord_redis_up')).toBe(1);
+    expect((await answered(`${coordinator.url}/health/ready`)).body.details.redis).toEqual({ status: 'up' });
+  });
+});
+
+describe('backpressure: MAX_IN_FLIGHT', () => {
+  let participant: ParticipantProcess;
+  let coordinator: CoordinatorProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    participant = await startParticipant('scriptable');
+    coordinator = await startCoordinator({ label: 'backpressure_max', env: { MAX_IN_FLIGHT: '3' } });
+    api = new Api(coordinator.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await coordinator?.stop();
+    await participant?.stop();
+  });
+
+  it('answers a start beyond MAX_IN_FLIGHT unsettled transactions with 429 OVERLOADED and Retry-After, a replay still with its transaction', async () => {
+    await script(participant.url, { '/slow': { default: { status: 200, delayMs: 3000 } } });
+    const spec = { type: 'saga', steps: [{ name: 'slow', action: { url: `${participant.url}/slow` } }] };
+    const admitted = [];
+    for (let i = 0; i < 3; i++) admitted.push(await api.post('/v1/transactions', { spec, input: {}, idempotencyKey: `max-${i}` }));
+    for (const res of admitted) expect(res.status).toBe(201);
+    const refused = await api.post('/v1/transactions', { spec, input: {}, idempotencyKey: 'max-3' });
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 429,
+      body: { error: { code: 'OVERLOADED', message: expect.any(String), details: [] } },
+    });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // A replay adds nothing: it is answered with its transaction even at the limit.
+    const replay = await api.post('/v1/transactions', { spec, input: {}, idempotencyKey: 'max-0' });
+    expect({ status: replay.status, id: replay.body.id }).toEqual({ status: 200, id: admitted[0].body.id });
+    // The refused start left nothing behind.
+    expect((await api.get('/v1/transactions?idempotencyKey=max-3')).body.items).toEqual([]);
+
+    for (const res of admitted) expect((await api.settle(res.body.id)).status).toBe('COMPLETED');
+    await until('a start admitted again', async () => {
+      const res = await api.post('/v1/transactions', { spec, input: {}, idempotencyKey: 'max-3' });
+      return res.status === 201 ? res : undefined;
+    });
   });
 });

@@ -18,3 +18,4 @@ export * from './openapi/api-document';
 export * from './presenters/transaction.presenter';
 export * from './web/console.plugin';
 export * from './web/queue-view.plugin';
+export * from './web/client-error';

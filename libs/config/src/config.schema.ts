@@ -37,7 +37,21 @@ export type Role = (typeof ROLES)[number];
 export const ConfigSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: int(0, 65535, 3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Where the HTTP server listens: loopback unless told otherwise (the container image sets 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
+  /** Slow clients (slowloris): a request whose headers, or whose whole body,
+   * has not arrived by then is answered 408 REQUEST_TIMEOUT and its
+   * connection closed; checked every second. A long poll (?waitMs) is not
+   * cut: its request has arrived. */
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 30_000),
+  /** An idle keep-alive connection is closed after this long. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000, 5000),
+  /** Requests served on one connection before it is closed (0: no limit). */
+  HTTP_MAX_REQUESTS_PER_SOCKET: int(0, 1_000_000, 1000),
+  /** Open client connections beyond which new ones are dropped at once, so
+   * idle sockets cannot take every file descriptor. */
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000, 1024),
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: int(2, 500, 20),
   /** How long a request waits for a Postgres connection before it is
@@ -73,8 +87,14 @@ export const ConfigSchema = z.object({
   /** `api`: the HTTP API and START_TRANSPORT; `worker`: participant calls, the sweeper and the periodic
    * jobs (HTTP serves only /health and /metrics); `all`: both. */
   ROLE: z.enum(ROLES).default('all'),
+  /** Unsettled transactions (not terminal, not STUCK) beyond which a start
+   * is 429 OVERLOADED, across replicas (recounted every quarter second). Unset: no limit. */
+  MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: int(1, 1000, 64),
+  /** Sockets to one participant origin; calls beyond wait for one, so a busy
+   * participant cannot take the file descriptors the API and /metrics need. */
+  PARTICIPANT_CONNECTIONS_PER_ORIGIN: int(1, 1000, 32),
   SWEEP_INTERVAL_MS: int(50, 600_000, 1000),
   /** A due step is re-enqueued only after it waited this long, so the sweeper
    * does not race the fast path. */
@@ -103,6 +123,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const { START_TRANSPORT, NATS_URL, RABBITMQ_URL } = parsed.data;
   if ((START_TRANSPORT === 'nats' && !NATS_URL) || (START_TRANSPORT === 'rmq' && !RABBITMQ_URL)) {
     throw new ConfigError(`invalid configuration:\n  START_TRANSPORT: ${START_TRANSPORT} needs ${START_TRANSPORT === 'nats' ? 'NATS_URL' : 'RABBITMQ_URL'}`);
+  }
+  if (parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   const production = parsed.data.NODE_ENV === 'production';
   if (production && !parsed.data.ADMIN_TOKEN) {

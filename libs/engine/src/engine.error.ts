@@ -6,6 +6,8 @@ export class EngineError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** When the caller may try again (sent as `Retry-After`); unset: not a matter of time. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -12,3 +12,4 @@ export * from './stuck-announcement';
 export * from './api-keys.usecase';
 export * from './wait-for-transaction.usecase';
 export * from './retry-transactions.usecase';
+export * from './in-flight.limit';

@@ -8,6 +8,7 @@ import type { PlanResolver } from './plan.resolver';
 import { EngineError } from './engine.error';
 import { withLease } from './step-writes';
 import type { CallerTrace, StartSpan, Tracing } from './tracing';
+import type { InFlightLimit } from './in-flight.limit';
 import type { TransitionRunner } from './transition.runner';
 import type { WaitForTransaction } from './wait-for-transaction.usecase';
 
@@ -29,6 +30,9 @@ export interface StartResult {
   created: boolean;
 }
 
+/** What an OVERLOADED start is told to wait: about one recount of the limit. */
+const OVERLOADED_RETRY_AFTER_SECONDS = 1;
+
 /** Validates the request, writes the transaction with its first scheduled
  * steps in one statement, then enqueues them; with `waitMs`, answers once
  * the transaction settled or that long passed. */
@@ -45,6 +49,8 @@ export class StartTransaction {
     private readonly transports: ReadonlySet<MessageTransport>,
     private readonly waiting: WaitForTransaction,
     private readonly tracing: Tracing,
+    /** MAX_IN_FLIGHT; null: no limit. */
+    private readonly inFlight: InFlightLimit | null = null,
   ) {}
 
   async execute(cmd: StartCommand): Promise<StartResult> {
@@ -60,6 +66,12 @@ export class StartTransaction {
     const requestHash = cmd.idempotencyKey
       ? sha256(canonicalJson({ definition: cmd.definition, version: cmd.version, spec: cmd.spec, input: cmd.input ?? null }))
       : '';
+    if (this.inFlight && !(await this.inFlight.admit())) {
+      // A replay adds no transaction: it is answered even at the limit.
+      const replayed = cmd.idempotencyKey ? await this.replay(cmd.idempotencyKey, requestHash) : null;
+      if (replayed) return replayed;
+      throw new EngineError('OVERLOADED', 'too many transactions in flight (MAX_IN_FLIGHT); retry later', [], OVERLOADED_RETRY_AFTER_SECONDS);
+    }
     const clock = systemClock();
     const id = randomUUID();
     const initial = initialStateFor(plan, id, cmd.input ?? null, clock.now);

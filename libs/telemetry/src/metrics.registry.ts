@@ -108,6 +108,7 @@ export class AccordMetrics {
     fromPostgres('accord_backlog_due_steps', 'Steps whose call is due and that no worker holds', (r) => r.dueSteps);
     fromPostgres('accord_backlog_oldest_due_seconds', 'How long the oldest due, unheld step has waited (0: none)', (r) => r.oldestDueSeconds);
   }
+
 }
 
 /** The label of transactions started from an inline spec (a definition name cannot hold parentheses). */

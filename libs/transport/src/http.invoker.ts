@@ -39,7 +39,7 @@ export class HttpInvoker extends ParticipantInvoker {
   constructor(private readonly options: HttpInvokerOptions) {
     super();
     this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 128,
+      connections: options.connectionsPerOrigin ?? 32,
       keepAliveTimeout: 10_000,
       pipelining: 1,
       connect: safeConnector(options.policy, { resolve: options.resolve }),

@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   TRANSACTION_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** The request's headers or body did not arrive within the server's timeouts. */
+  REQUEST_TIMEOUT: 408,
   IDEMPOTENCY_KEY_REUSED: 409,
   INVALID_STATE: 409,
   /** An active API key already has that name (the audit log names actors by it). */
@@ -24,6 +26,7 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_TYPE: 422,
+  HEADERS_TOO_LARGE: 431,
   /** More `/v1` requests in a minute than RATE_LIMIT_PER_MINUTE allows this credential. */
   RATE_LIMITED: 429,
   /** A start that would take the unsettled transactions past MAX_IN_FLIGHT. */

@@ -32,7 +32,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   toResponse(exception: unknown): ErrorResponse {
     if (exception instanceof EngineError) {
-      return { status: statusOf(exception.code), body: errorBody(exception.code, exception.message, exception.details) };
+      return {
+        status: statusOf(exception.code),
+        body: errorBody(exception.code, exception.message, exception.details),
+        retryAfterSeconds: exception.retryAfterSeconds,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -12,14 +12,22 @@ export interface GaugeReading {
   oldestDueSeconds: number;
 }
 
+const IN_FLIGHT_COUNT = `SELECT count(*)::int FROM transactions WHERE status IN ${sqlStatusList(IN_FLIGHT_STATUSES)}`;
+
 export class GaugeStore {
   constructor(private readonly db: DataSource) {}
+
+  /** Transactions still moving (not terminal, not STUCK): what MAX_IN_FLIGHT limits. */
+  async inFlight(): Promise<number> {
+    const rows = await this.db.query(`SELECT (${IN_FLIGHT_COUNT}) AS n`);
+    return (rows[0] as { n: number }).n;
+  }
 
   /** One round trip; the counts use the status and due indexes. */
   async read(): Promise<GaugeReading> {
     const rows = await this.db.query(
       `SELECT
-         (SELECT count(*)::int FROM transactions WHERE status IN ${sqlStatusList(IN_FLIGHT_STATUSES)}) AS in_flight,
+         (${IN_FLIGHT_COUNT}) AS in_flight,
          (SELECT count(*)::int FROM transactions WHERE status IN ${sqlStatusList([SAGA_STATUS.STUCK])}) AS stuck,
          count(*)::int AS due_steps,
          COALESCE(EXTRACT(EPOCH FROM now() - min(due_at)), 0)::float8 AS oldest_due_seconds
