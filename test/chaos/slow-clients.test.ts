@@ -37,7 +37,8 @@ it(
   async () => {
     const seeded = await startSeededBank('slowloris', ACCOUNTS, BALANCE);
     bank = seeded.bank;
-    coordinator = await startCoordinator({ label: 'slowloris', fileLimit: 1024 });
+    // A short headers timeout, so the idle and slow-header sockets are seen closed within the run.
+    coordinator = await startCoordinator({ label: 'slowloris', fileLimit: 1024, env: { HTTP_HEADERS_TIMEOUT_MS: '2000' } });
     const { api, transfers } = await prepareTransfers(coordinator, bank.url, {
       count: TRANSFERS,
       accounts: ACCOUNTS,
@@ -72,6 +73,8 @@ it(
         }
       },
     });
+    // The server's timeouts, not the test, ended hostile sockets.
+    expect(hostile.closedByServer).toBeGreaterThan(0);
   },
   scaled(180_000, 600_000),
 );
