@@ -4,6 +4,8 @@
  * and are recovered by the sweeper. The coordinator is a real process with
  * one worker, so that a held call leaves the next one waiting, due.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { request } from 'undici';
@@ -178,5 +180,19 @@ describe('metrics', () => {
   it('says whether it is ready and Redis is up', async () => {
     const now = await scrape();
     expect([sample(now, 'accord_ready', {}), sample(now, 'accord_redis_up', {})]).toEqual([1, 1]);
+  });
+
+  it('exports every metric the Grafana dashboard and the Prometheus alert rules read', async () => {
+    const deploy = join(__dirname, '..', '..', 'deploy');
+    const read = (file: string) => readFileSync(join(deploy, file), 'utf8');
+    const named = new Set(
+      [read('grafana/dashboards/accord.json'), read('prometheus/accord-alerts.yml')].flatMap((text) => text.match(/\baccord_[a-z_]+/g) ?? []),
+    );
+    const res = await request(`${coordinator.url}/metrics`);
+    const families = new Set([...(await res.body.text()).matchAll(/^# TYPE (\S+) (\w+)$/gm)].flatMap(([, name, type]) =>
+      type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name],
+    ));
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((name) => !families.has(name))).toEqual([]);
   });
 });
