@@ -3,9 +3,11 @@
  * (a registered saga that retries, is refused and compensates; an inline
  * spec; refused and malformed requests carrying them) sends them to the
  * participant, and no API answer nor any line the coordinator logs (at
- * debug level) contains one of them.
+ * debug level) contains one of them. Nor does the log hold the run's
+ * credentials (ADMIN_TOKEN, an API key it used) or its signing secret and
+ * the signatures it sent.
  */
-import { Api, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
+import { ADMIN_TOKEN, Api, startCoordinator, type ApiResponse, type CoordinatorProcess } from '../support/coordinator-process';
 import { calls, script, startParticipant, type ParticipantProcess } from '../support/participant-process';
 
 jest.setTimeout(90_000);
@@ -15,6 +17,7 @@ const URL_PASSWORD = 'url-p4ss-7c6b5a';
 const API_KEY_HEADER = 'x-api-key-secret-5e4d3c';
 const BEARER = 'bearer-secret-2b1a0f';
 const SECRETS = [URL_USER, URL_PASSWORD, API_KEY_HEADER, BEARER, Buffer.from(`${URL_USER}:${URL_PASSWORD}`).toString('base64')];
+const SIGNING_SECRET = 'signing-secret-8a7b6c5d4e3f';
 
 describe('secrets in definitions', () => {
   let coordinator: CoordinatorProcess;
@@ -45,7 +48,7 @@ describe('secrets in definitions', () => {
 
   beforeAll(async () => {
     participant = await startParticipant('scriptable');
-    coordinator = await startCoordinator({ label: 'secrets', env: { LOG_LEVEL: 'debug' } });
+    coordinator = await startCoordinator({ label: 'secrets', env: { LOG_LEVEL: 'debug', SIGNING_SECRET } });
     api = new Api(coordinator.url);
     await script(participant.url, {
       '/s/reserve': { responses: [{ status: 503 }] },
@@ -127,6 +130,24 @@ describe('secrets in definitions', () => {
     );
     expect(inlineForbidden.body.error.code).toBe('FORBIDDEN_TARGET');
     await record(api.get('/v1/admin/audit'));
+  });
+
+  it('keeps credentials, the signing secret and the signatures out of the log', async () => {
+    const created = await api.post('/v1/admin/api-keys', { name: 'secrets-test', scopes: ['transactions:read', 'transactions:write'] });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    const withKey = new Api(coordinator.url, key);
+    expect((await withKey.get('/v1/transactions?limit=1')).status).toBe(200);
+    expect((await new Api(coordinator.url, `${key}x`).get('/v1/transactions?limit=1')).status).toBe(401);
+    const signatures = (await calls(participant.url))
+      .map((c) => c.headers['x-accord-signature'])
+      .filter((v): v is string => typeof v === 'string')
+      .map((header) => header.split('v1=')[1]);
+    expect(signatures.length).toBeGreaterThan(0);
+    const logs = coordinator.logs();
+    for (const secret of [ADMIN_TOKEN, key, SIGNING_SECRET, ...signatures]) {
+      expect({ secret, inLogs: logs.includes(secret) }).toEqual({ secret, inLogs: false });
+    }
   });
 
   it('appears in no API answer and in no line of the coordinator log', () => {
