@@ -5,9 +5,10 @@
  * size (thousands of transfers, more faults); unset, the short version that
  * `npm test` runs. Each scenario records one line (transactions run, faults
  * injected, time to converge, invariant violations) into
- * `.accord/chaos-report.d/`, one file per scenario because jest runs the test
- * files in several workers; the services project's global teardown gathers
- * them into `.accord/chaos-report.json` and prints them as one table.
+ * `.accord/chaos-report.d/<run id>/`, one file per scenario because jest runs
+ * the test files in several workers (and another jest run may share the
+ * checkout); the services project's global teardown gathers them into
+ * `.accord/chaos-report.json` and prints them as one table.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -38,30 +39,34 @@ export interface ChaosReport {
 }
 
 const STATE_DIR = resolve(__dirname, '..', '..', '.accord');
-const PARTS_DIR = join(STATE_DIR, 'chaos-report.d');
 export const REPORT_FILE = join(STATE_DIR, 'chaos-report.json');
 
-/** Forgets the parts of an earlier run (global setup). */
+/** This run's parts, apart from those of another jest run in the same checkout. */
+const partsDir = (): string => join(STATE_DIR, 'chaos-report.d', process.env.ACCORD_TEST_RUN ?? 'local');
+
+/** Forgets the parts of an earlier run with this run id (global setup, once the id is chosen). */
 export function clearChaosReport(): void {
-  rmSync(PARTS_DIR, { recursive: true, force: true });
+  rmSync(partsDir(), { recursive: true, force: true });
 }
 
 export function recordScenario(report: ScenarioReport): void {
-  mkdirSync(PARTS_DIR, { recursive: true });
+  mkdirSync(partsDir(), { recursive: true });
   const file = report.scenario.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  writeFileSync(join(PARTS_DIR, `${file}.json`), JSON.stringify(report, null, 2));
+  writeFileSync(join(partsDir(), `${file}.json`), JSON.stringify(report, null, 2));
 }
 
 /** Gathers this run's parts into the report file and answers the table, or null when no scenario ran. */
 export function writeChaosReport(): string | null {
+  const dir = partsDir();
   let names: string[];
   try {
-    names = readdirSync(PARTS_DIR).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
   } catch {
     return null;
   }
-  if (names.length === 0) return null;
-  const scenarios = names.map((n) => JSON.parse(readFileSync(join(PARTS_DIR, n), 'utf8')) as ScenarioReport);
+  const scenarios = names.map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as ScenarioReport);
+  rmSync(dir, { recursive: true, force: true });
+  if (scenarios.length === 0) return null;
   const report: ChaosReport = { scale: CHAOS_FULL ? 'full' : 'short', finishedAt: new Date().toISOString(), scenarios };
   writeFileSync(REPORT_FILE, JSON.stringify(report, null, 2));
   return formatTable(report);

@@ -17,7 +17,6 @@ interface ProvisionModule {
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 export default async function globalSetup(): Promise<void> {
-  clearChaosReport();
   const script = path.resolve(__dirname, '..', '..', 'scripts', 'provision.mjs');
   const { provision } = (await importEsm(pathToFileURL(script).href)) as ProvisionModule;
   const { databaseUrl, redisUrl } = await provision({ quiet: true });
@@ -28,4 +27,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.REDIS_URL = redisUrl;
   process.env.ACCORD_TEST_RUN ??=
     'r' + Date.now().toString(36) + Math.random().toString(36).slice(2, 6).padEnd(4, '0');
+  clearChaosReport();
 }
