@@ -187,7 +187,11 @@ async function serveCall(req: IncomingMessage, res: ServerResponse, route: Parti
   if (raw === undefined) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'body too large'));
   if (env.BANK_DELAY_MS > 0) await sleep(Math.random() * env.BANK_DELAY_MS);
   const fault = rollFault();
-  if (fault === 'hang') await sleep(env.BANK_LATE_MS);
+  if (fault === 'hang') {
+    // Counted when the hang begins: the test reads the counts while hung calls may still sleep.
+    injected.hang++;
+    await sleep(env.BANK_LATE_MS);
+  }
   const answer = await answerParticipantCall(
     { barrier, signingSecret: env.BANK_SIGNING_SECRET },
     async (input, context) => {
@@ -201,7 +205,7 @@ async function serveCall(req: IncomingMessage, res: ServerResponse, route: Parti
   );
   // Only a call the barrier ran can lose its answer after the commit.
   const ran = answer.headers[BARRIER_RESULT_HEADER] !== undefined;
-  if (fault !== 'none' && (fault !== 'lost-answer' || ran)) injected[fault]++;
+  if (fault !== 'none' && fault !== 'hang' && (fault !== 'lost-answer' || ran)) injected[fault]++;
   if (fault === 'lost-answer' && ran) {
     return sendJson(res, 503, errorBody('UNAVAILABLE', 'injected failure after commit'));
   }
