@@ -77,6 +77,7 @@ export class Runtime {
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
     });
     // Producer side fails fast while Redis is down: a start or a result is
     // already committed in Postgres, and the sweeper enqueues it later.

@@ -1,8 +1,9 @@
 /**
  * Backpressure (the contract's section of that name) against real processes:
- * a coordinator whose Postgres (a cluster of this test's own) is stopped
- * answers 503 UNAVAILABLE with Retry-After instead of hanging, fails
- * readiness, and serves again by itself once Postgres is back; one whose
+ * a coordinator whose Postgres (a cluster of this test's own) is stopped, or
+ * hangs (SIGSTOP: connections open, nothing answers), answers 503
+ * UNAVAILABLE with Retry-After instead of hanging, fails readiness, and
+ * serves again by itself once Postgres is back; one whose
  * Redis (a redis-server of its own) is killed still accepts starts and runs
  * them once Redis is back, saying so in `accord_redis_up` and readiness;
  * MAX_IN_FLIGHT sheds starts with 429 OVERLOADED.
@@ -16,6 +17,7 @@ import { startPostgres, type PostgresProcess } from '../support/postgres-process
 jest.setTimeout(180_000);
 
 const CONNECT_TIMEOUT_MS = 1000;
+const QUERY_TIMEOUT_MS = 2000;
 
 /** A request that must not hang: it fails the test if no answer came long
  * after the coordinator's own connect timeout would have answered it. */
@@ -51,7 +53,7 @@ describe('backpressure: Postgres unreachable', () => {
     coordinator = await startCoordinator({
       label: 'backpressure_pg',
       databaseUrl: postgres.url,
-      env: { DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) },
+      env: { DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS) },
     });
     api = new Api(coordinator.url);
     const res = await api.post('/v1/definitions', {
@@ -106,6 +108,39 @@ describe('backpressure: Postgres unreachable', () => {
     // Nothing was accepted while Postgres was down: only the two transactions exist.
     const list = (await api.get('/v1/transactions?limit=10')).body.items.map((t: { id: string }) => t.id).sort();
     expect(list).toEqual([before.id, after.id].sort());
+  });
+
+  it('answers 503 UNAVAILABLE while Postgres hangs, and finishes the transactions it was running once Postgres carries on', async () => {
+    await script(participant.url, { '/two': { default: { status: 200, delayMs: 1500 } } });
+    const running = await Promise.all(Array.from({ length: 5 }, () => api.post('/v1/transactions', { definition: 'pair', input: {} })));
+    for (const res of running) expect(res.status).toBe(201);
+    // Every pooled connection has served, so the freeze catches some of them mid-query or idle.
+    await new Promise((r) => setTimeout(r, 300));
+
+    postgres.freeze();
+    try {
+      const answers = await Promise.all([
+        ...Array.from({ length: 10 }, () => answered(`${coordinator.url}/v1/transactions`, { method: 'POST', body: { definition: 'pair', input: {} } })),
+        answered(`${coordinator.url}/v1/transactions/${running[0].body.id}`),
+        // (Definitions are served from the cache while its LISTEN connection stands.)
+      ]);
+      for (const res of answers) {
+        expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 503, code: 'UNAVAILABLE' });
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect((await answered(`${coordinator.url}/health/ready`)).status).toBe(503);
+      expect((await answered(`${coordinator.url}/health/live`)).status).toBe(200);
+      console.log(
+        `503 answers while Postgres hung: slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms (query timeout ${QUERY_TIMEOUT_MS} ms, connect timeout ${CONNECT_TIMEOUT_MS} ms)`,
+      );
+    } finally {
+      postgres.thaw();
+    }
+
+    await until('readiness', async () => ((await answered(`${coordinator.url}/health/ready`)).status === 200 ? true : undefined));
+    for (const res of running) expect((await api.settle(res.body.id, 60_000)).status).toBe('COMPLETED');
+    expect((await api.post('/v1/transactions?waitMs=30000', { definition: 'pair', input: {} })).body.status).toBe('COMPLETED');
+    expect(coordinator.logs()).not.toContain('unhandled error');
   });
 });
 

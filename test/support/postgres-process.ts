@@ -8,6 +8,7 @@
  *   await pg.stop();                    // fast shutdown: connections refused from now on
  *   await pg.crash();                   // immediate shutdown: recovery from the WAL on start
  *   await pg.start();                   // same port, same data
+ *   await pg.freeze(); await pg.thaw(); // SIGSTOP/SIGCONT: a server that hangs, then carries on
  *   await pg.destroy();                 // stopped and its directory removed
  *
  * Binaries: PG_BIN if set, else the newest /usr/lib/postgresql/<n>/bin, else
@@ -32,6 +33,11 @@ export interface PostgresProcess {
   stop(): Promise<void>;
   /** Immediate shutdown (SIGQUIT), as a crash: the next start recovers from the WAL. */
   crash(): Promise<void>;
+  /** Stops every process of the cluster (SIGSTOP): connections stay open
+   * and new ones are accepted by the kernel, but nothing answers. */
+  freeze(): void;
+  /** Lets a frozen cluster carry on (SIGCONT), connections and data intact. */
+  thaw(): void;
   /** Stops it for good and removes its data (safe to call twice). */
   destroy(): Promise<void>;
   logs(): string;
@@ -86,6 +92,22 @@ export async function startPostgres(): Promise<PostgresProcess> {
   // SIGINT is Postgres' fast shutdown: sessions ended, new connections refused.
   const stop = () => server.kill('SIGINT');
 
+  /** The postmaster and its children (backends, checkpointer, …). */
+  const cluster = (): number[] => {
+    const postmaster = server.process.pid!;
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
+    return [postmaster, ...children];
+  };
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const pid of cluster()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
+
   await start();
   return {
     url,
@@ -94,7 +116,11 @@ export async function startPostgres(): Promise<PostgresProcess> {
     stop,
     // SIGQUIT is its immediate shutdown, as a crash: the next start recovers from the WAL.
     crash: () => server.kill('SIGQUIT'),
+    // The postmaster first: stopped, it forks no new backend meanwhile.
+    freeze: () => signalAll('SIGSTOP'),
+    thaw: () => signalAll('SIGCONT'),
     async destroy() {
+      signalAll('SIGCONT'); // a frozen cluster would never act on the shutdown signal
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

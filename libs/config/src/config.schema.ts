@@ -57,6 +57,10 @@ export const ConfigSchema = z.object({
   /** How long a request waits for a Postgres connection before it is
    * answered 503 UNAVAILABLE (the contract's Backpressure). */
   DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000, 3000),
+  /** How long a query may go unanswered before its connection is dropped
+   * and the request answered 503 UNAVAILABLE: a Postgres that hangs (stopped,
+   * or packets dropped) instead of refusing. Above any healthy statement's time. */
+  DATABASE_QUERY_TIMEOUT_MS: int(100, 600_000, 10_000),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
