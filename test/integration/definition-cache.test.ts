@@ -71,7 +71,7 @@ describe('definition cache and in-process delivery to waiters', () => {
     const committed = await store.commit({
       id, expectedVersion: 0, status: 'COMPLETED', direction: 'forward', pivotPassed: false, finished: true, notify: true,
       steps: [{ ...step, status: 'SUCCEEDED', phase: null, dueAt: null, output: { ok: true } }], attempt: null, audit: null, rollbackReason: null, stuckReason: null, newInput: null, outbox: [],
-    });
+    }, inserted!);
     expect(committed).toBe(true);
     const delivered = await waiting;
     expect(delivered).toEqual(await store.load(id));
@@ -81,7 +81,7 @@ describe('definition cache and in-process delivery to waiters', () => {
       await store.commit({
         id, expectedVersion: 0, status: 'COMPLETED', direction: 'forward', pivotPassed: false, finished: true, notify: true,
         steps: [], attempt: null, audit: null, rollbackReason: null, stuckReason: null, newInput: null, outbox: [],
-      }),
+      }, inserted!),
     ).toBe(false);
   });
 });

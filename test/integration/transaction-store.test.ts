@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { createRedis, queuePrefix, StepQueue, STEP_QUEUE, stepJobId, Sweeper } from '@accord/dispatch';
-import { createDataSource, runMigrations, SweepStore, TransactionStore, type StepWrite, type Transition } from '@accord/persistence';
+import { createDataSource, runMigrations, SweepStore, TransactionStore, type StepWrite, type TransactionRecord, type Transition } from '@accord/persistence';
 import { createTestDatabase, queuePrefixFor, redisUrl } from '../support/test-env';
 
 const step = (name: string, over: Partial<StepWrite> = {}): StepWrite => ({
@@ -28,20 +28,24 @@ describe(TransactionStore.name, () => {
   let db: DataSource;
   let store: TransactionStore;
 
-  const insert = async (steps: StepWrite[]) => {
+  const insertInto = async (target: TransactionStore, steps: StepWrite[]) => {
     const id = randomUUID();
-    await store.insert({
+    await target.insert({
       id, definitionName: null, definitionVersion: null,
       spec: { type: 'saga', steps: [] }, type: 'saga', status: 'RUNNING', direction: 'forward',
       input: {}, deadlineAt: null, traceparent: null, tracestate: null, steps, idempotency: null,
     });
     return id;
   };
+  const insert = (steps: StepWrite[]) => insertInto(store, steps);
 
   const transition = (id: string, expectedVersion: number, steps: StepWrite[]): Transition => ({
     id, expectedVersion, status: 'RUNNING', direction: 'forward', pivotPassed: false, finished: false, notify: false,
     rollbackReason: null, stuckReason: null, newInput: null, steps, attempt: null, audit: null, outbox: [],
   });
+
+  /** Commits `t` as decided from the transaction as it is now. */
+  const commit = async (t: Transition) => store.commit(t, (await store.load(t.id))!);
 
   beforeAll(async () => {
     db = createDataSource({ url: await createTestDatabase('store'), poolSize: 10 });
@@ -57,12 +61,41 @@ describe(TransactionStore.name, () => {
   it('lets exactly one of many concurrent transitions from the same version commit', async () => {
     const id = await insert([step('a'), step('b')]);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => store.commit(transition(id, 0, [step(i % 2 ? 'a' : 'b', { status: 'SUCCEEDED', dueAt: null, output: { i } })]))),
+      Array.from({ length: 20 }, (_, i) => commit(transition(id, 0, [step(i % 2 ? 'a' : 'b', { status: 'SUCCEEDED', dueAt: null, output: { i } })]))),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     const record = await store.load(id);
     expect(record!.version).toBe(1);
     expect(record!.steps.filter((s) => s.status === 'SUCCEEDED')).toHaveLength(1);
+  });
+
+  it('tells the notify observer of settling commits, batched or alone, with the transaction exactly as committed', async () => {
+    const ids = await Promise.all(Array.from({ length: 12 }, () => insert([step('a'), step('b')])));
+    const delivered = new Map<string, TransactionRecord>();
+    const abandoned: string[] = [];
+    store.notifyObserver = { expect: () => undefined, deliver: (r) => delivered.set(r.id, r), abandon: (id) => abandoned.push(id) };
+    try {
+      const bases = await Promise.all(ids.map(async (id) => (await store.claim(call(id, 'a', 1)))!.record));
+      // More commits than statements in flight: most share a batch statement.
+      const results = await Promise.all(
+        bases.map((base, i) =>
+          store.commit(
+            {
+              ...transition(base.id, 0, [step('a', { status: 'SUCCEEDED', phase: null, dueAt: null, output: { i, nested: { z: 1, a: [1, 2] } } }), step('b', { attempt: 2 })]),
+              status: 'COMPLETED', finished: true, notify: true,
+            },
+            base,
+          ),
+        ),
+      );
+      expect(results).toEqual(ids.map(() => true));
+      for (const id of ids) expect(delivered.get(id)).toEqual(await store.load(id));
+      // A lost race delivers nothing.
+      expect(await store.commit({ ...transition(ids[0], 0, []), notify: true }, bases[0])).toBe(false);
+      expect(abandoned).toEqual([ids[0]]);
+    } finally {
+      store.notifyObserver = null;
+    }
   });
 
   it('grants a claim once while its lease lives, and bumps the fencing token on every claim', async () => {
@@ -87,7 +120,7 @@ describe(TransactionStore.name, () => {
     // more claims than statements in flight: the last ones share a batch statement
     const claims = await Promise.all(names.map((n) => store.claim(call(id, n, 1))));
     expect(claims.map((c) => c!.resumed)).toEqual([false, false, false, false, false, false, false, true]);
-    expect(await store.commit(transition(id, 0, [step('s7', { attempt: 2 })]))).toBe(true);
+    expect(await commit(transition(id, 0, [step('s7', { attempt: 2 })]))).toBe(true);
     expect((await store.claim(call(id, 's7', 2)))!.resumed).toBe(false);
   });
 
@@ -102,8 +135,8 @@ describe(TransactionStore.name, () => {
       outcome: 'ok', statusCode: 200, error: null, request: { url: 'http://x' }, applied: true, budgetExhausted: false, worker: 'test',
     });
     const done = [step('a', { status: 'SUCCEEDED', dueAt: null })];
-    expect(await store.commit({ ...transition(id, 0, done), attempt: attempt(first.claim) })).toBe(false);
-    expect(await store.commit({ ...transition(id, 0, done), attempt: attempt(second.claim) })).toBe(true);
+    expect(await commit({ ...transition(id, 0, done), attempt: attempt(first.claim) })).toBe(false);
+    expect(await commit({ ...transition(id, 0, done), attempt: attempt(second.claim) })).toBe(true);
     const log = await store.attempts(id);
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ step: 'a', phase: 'action', outcome: 'ok', status_code: 200, applied: true });
@@ -113,21 +146,28 @@ describe(TransactionStore.name, () => {
     const id = await insert([step('a')]);
     await store.claim(call(id, 'a', 1));
     expect((await store.load(id))!.steps[0].leaseUntil).not.toBeNull();
-    expect(await store.commit(transition(id, 0, [step('a', { attempt: 2 })]))).toBe(true);
+    expect(await commit(transition(id, 0, [step('a', { attempt: 2 })]))).toBe(true);
     expect((await store.load(id))!.steps[0].leaseUntil).toBeNull();
     expect(await store.claim(call(id, 'a', 2))).not.toBeNull();
   });
 
   it('re-creates the job of every owed call from Postgres after Redis lost it (sweeper)', async () => {
+    // A database of its own: a lease of another test here running out
+    // between the two sweeps would be owed anew, and rightly requeued.
+    const sweepDb = createDataSource({ url: await createTestDatabase('sweeper'), poolSize: 4 });
+    await sweepDb.initialize();
+    await runMigrations(sweepDb);
+    const sweepStore = new TransactionStore(sweepDb);
+    const insert = (steps: StepWrite[]) => insertInto(sweepStore, steps);
     const prefix = queuePrefixFor('sweeper');
     const redis = createRedis(redisUrl());
     const queue = new StepQueue(redis, prefix);
     const inspect = new Queue(STEP_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
     const owed = await insert([step('a'), step('b', { status: 'PENDING', phase: null, attempt: 0, dueAt: null })]);
     const leased = await insert([step('a')]);
-    await store.claim(call(leased, 'a', 1));
+    await sweepStore.claim(call(leased, 'a', 1));
     const deadlines: string[] = [];
-    const sweeper = new Sweeper(new SweepStore(db), queue, {
+    const sweeper = new Sweeper(new SweepStore(sweepDb), queue, {
       intervalMs: 1000,
       graceMs: 0,
       onDeadline: async (id) => void deadlines.push(id),
@@ -150,6 +190,7 @@ describe(TransactionStore.name, () => {
       await inspect.close();
       await queue.close();
       redis.disconnect();
+      await sweepDb.destroy();
     }
   });
 });

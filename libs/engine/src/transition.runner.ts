@@ -94,7 +94,7 @@ export class TransitionRunner {
         attempt: input.attempt ? { ...input.attempt, applied: true, budgetExhausted: decision.exhausted === true } : null,
         audit: input.audit ? withChange(input.audit, before, after) : null,
         outbox: becameStuck && this.options.announceStuck ? [stuckAnnouncement(record, after)] : [],
-      });
+      }, record);
       if (!committed) continue;
       if (changedStatus) this.hooks.statusChanged(record, before.status, after.status, 'step' in input.event ? input.event.step : undefined);
       await this.enqueue(record, decision, dueEarlier(before.steps, after.steps));

@@ -58,12 +58,46 @@ export function transitionRequest(t: Transition): TransitionRow {
   const a = t.attempt;
   return {
     id: t.id, expected: t.expectedVersion, status: t.status, direction: t.direction, pivot_passed: t.pivotPassed,
-    finished: t.finished, rollback_reason: t.rollbackReason, stuck_reason: t.stuckReason,
+    finished: t.finished, notify: t.notify, rollback_reason: t.rollbackReason, stuck_reason: t.stuckReason,
     input_changed: t.newInput !== null, new_input: t.newInput?.value ?? null,
     steps: t.steps.map(stepJson), a_step: a?.step ?? null, a_claim: a?.claim ?? null,
     a_phase: a?.phase ?? null, a_attempt: a?.attempt ?? null, a_started_at: a ? toIso(a.startedAt) : null,
     a_latency_ms: a?.latencyMs ?? null, a_outcome: a?.outcome ?? null, a_status_code: a?.statusCode ?? null,
     a_error: a?.error ?? null, a_request: a ? (a.request ?? null) : null, a_applied: a?.applied ?? null,
     a_budget_exhausted: a?.budgetExhausted ?? null, a_worker: a?.worker ?? null,
+  };
+}
+
+/**
+ * The transaction as `t`, decided from `base`, committed at `at`, as `load`
+ * would read it back (but key order inside JSON values, which jsonb keeps its
+ * own way). The commit's version check proves `base` was current, so the
+ * only fact the process lacks is the commit's time. A step's lease survives
+ * only while it owes the same call, as the statement writes it. Claims do
+ * not move the version: a step claimed since `base` keeps `base`'s claim and
+ * lease here, which only the sweeper and the claim itself read, from the
+ * table.
+ */
+export function committedRecord(base: TransactionRecord, t: Transition, at: Date | string): TransactionRecord {
+  const when = new Date(at).toISOString();
+  const writes = new Map(t.steps.map((w) => [w.name, w]));
+  return {
+    ...base,
+    status: t.status,
+    direction: t.direction,
+    pivotPassed: t.pivotPassed,
+    rollbackReason: t.rollbackReason,
+    stuckReason: t.stuckReason,
+    input: t.newInput ? t.newInput.value : base.input,
+    version: base.version + 1,
+    updatedAt: when,
+    finishedAt: t.finished ? when : null,
+    steps: base.steps.map((step) => {
+      const w = writes.get(step.name);
+      if (!w) return step;
+      const { leaseMs: _leaseMs, ...state } = w;
+      const sameCall = step.phase === w.phase && step.attempt === w.attempt;
+      return { ...state, input: w.input ?? null, output: w.output ?? null, claim: step.claim, leaseUntil: sameCall ? step.leaseUntil : null, updatedAt: when };
+    }),
   };
 }

@@ -6,7 +6,7 @@ import {
   mapTransactionRow, type AttemptRecord, type Claim, type NewTransaction, type Transition, type TransactionRecord,
 } from './transaction.record';
 import { toIso } from '../util/time';
-import { insertedRecord, stepJson, transitionRequest } from './transaction.rows';
+import { committedRecord, insertedRecord, stepJson, transitionRequest } from './transaction.rows';
 import {
   CLAIM_BATCH_SQL, CLAIM_ONE_SQL, COMMIT_BATCH_SQL, COMMIT_ONE_SQL, COMMIT_ONE_WITH_EXTRAS_SQL, INSERT_IDEMPOTENT_SQL,
   INSERT_SQL, LOAD_SQL, TRANSITION_FIELDS,
@@ -43,9 +43,10 @@ export class TransactionStore {
     { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (c) => `${c.transactionId}/${c.step}` },
   );
 
-  private readonly commits = new Batcher<Transition, boolean>(
+  /** Each answers its commit's time, or null for a lost race. */
+  private readonly commits = new Batcher<Transition, Date | null>(
     (batch) => this.commitBatch(batch),
-    async (t) => (await preparedQuery(this.db, 'commit_one', COMMIT_ONE_SQL, transitionValues(t))).length === 1,
+    async (t) => committedAt(await preparedQuery(this.db, 'commit_one', COMMIT_ONE_SQL, transitionValues(t))),
     { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (t) => t.id },
   );
 
@@ -92,11 +93,22 @@ export class TransactionStore {
     return this.claims.submit(call);
   }
 
-  /** Applies a transition if nobody moved the transaction since it was
-   * loaded and, when it carries an attempt, the attempt's claim is still the
-   * step's current one. False means a lost race: reload and decide again. */
-  async commit(t: Transition): Promise<boolean> {
-    return t.notify || t.audit || t.outbox.length > 0 ? this.commitSingle(t) : this.commits.submit(t);
+  /** Applies a transition decided from `base` if nobody moved the
+   * transaction since (its version is still `t.expectedVersion`) and, when
+   * it carries an attempt, the attempt's claim is still the step's current
+   * one. False means a lost race: reload and decide again. One that settles
+   * its transaction tells the notify observer, before and after. */
+  async commit(t: Transition, base: TransactionRecord): Promise<boolean> {
+    const observer = t.notify ? this.notifyObserver : null;
+    observer?.expect(t.id);
+    let at: Date | null = null;
+    try {
+      at = t.audit || t.outbox.length > 0 ? await this.commitWithExtras(t) : await this.commits.submit(t);
+    } finally {
+      if (at) observer?.deliver(committedRecord(base, t, at));
+      else observer?.abandon(t.id);
+    }
+    return at !== null;
   }
 
   /** Ends this claim's lease now, so the call is owed again at once (the
@@ -143,33 +155,29 @@ export class TransactionStore {
     return claims;
   }
 
-  private async commitBatch(batch: Transition[]): Promise<boolean[]> {
+  private async commitBatch(batch: Transition[]): Promise<(Date | null)[]> {
     const requests = batch.map((t, i) => ({ i, ...transitionRequest(t) }));
     const rows = await preparedQuery(this.db, 'commit_batch', COMMIT_BATCH_SQL, [JSON.stringify(requests), batch.length]);
-    const committed = new Set(rows.map((r) => r.i as number));
-    return batch.map((_, i) => committed.has(i));
+    const at = new Map(rows.map((r) => [r.i as number, r.at as Date]));
+    return batch.map((_, i) => at.get(i) ?? null);
   }
 
-  /** A transition that settles its transaction (the waiters are told, and
-   * this replica's get the committed state) or carries an audit entry. */
-  private async commitSingle(t: Transition): Promise<boolean> {
-    const observer = t.notify ? this.notifyObserver : null;
-    observer?.expect(t.id);
-    let committed: TransactionRecord | null = null;
-    try {
-      const rows = await preparedQuery(this.db, 'commit_one_extras', COMMIT_ONE_WITH_EXTRAS_SQL, [
+  /** A transition with an operator's audit entry or outbox rows, written in
+   * the same statement. */
+  private async commitWithExtras(t: Transition): Promise<Date | null> {
+    return committedAt(
+      await preparedQuery(this.db, 'commit_one_extras', COMMIT_ONE_WITH_EXTRAS_SQL, [
         ...transitionValues(t),
         JSON.stringify(t.audit ? [{ ...t.audit, details: t.audit.details ?? null }] : []),
-        t.notify,
         JSON.stringify(t.outbox),
-      ]);
-      committed = rows.length === 0 ? null : mapTransactionRow(rows[0]);
-    } finally {
-      if (committed) observer?.deliver(committed);
-      else observer?.abandon(t.id);
-    }
-    return committed !== null;
+      ]),
+    );
   }
+}
+
+/** The commit's time, or null when it did not apply. */
+function committedAt(rows: Record<string, unknown>[]): Date | null {
+  return rows.length === 0 ? null : (rows[0].at as Date);
 }
 
 function claimOf(row: Record<string, unknown>): Claim {
