@@ -60,6 +60,11 @@ export class HttpInvoker extends ParticipantInvoker {
     const extra = authorization !== null && !hasHeader(http.headers, 'authorization') ? { ...http.headers, authorization } : http.headers;
     const headers = participantCallHeaders(call, trace, extra);
     if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
+    // The whole call, connection wait included, within timeoutMs. Not
+    // AbortSignal.timeout: its timer fires (and builds an exception) after
+    // every call, answered or not; this one is cleared with the answer.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
       const response = await this.agent.request({
         origin,
@@ -69,7 +74,7 @@ export class HttpInvoker extends ParticipantInvoker {
         body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline.signal,
       });
       const text = await readCappedBody(response.body, MAX_RESPONSE_BYTES);
       const retryAfter = response.headers['retry-after'];
@@ -86,10 +91,14 @@ export class HttpInvoker extends ParticipantInvoker {
       const latencyMs = performance.now() - started;
       const refused = forbiddenCause(error);
       if (refused) return { latencyMs, result: { kind: 'forbidden', reason: refused.reason } };
-      if (isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
+      // Whatever shape the error takes where the deadline cut the call (a
+      // body read aborted midway fails with a stream error of its own).
+      if (deadline.signal.aborted || isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
       const code = errorCode(error);
       if (LOCAL_FAILURES.has(code)) return { latencyMs, result: { kind: 'local', code } };
       return { latencyMs, result: { kind: 'network', code, unsent: UNSENT.has(code) } };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -157,9 +166,5 @@ function forbiddenCause(error: unknown): ForbiddenTargetError | null {
 }
 
 function isTimeout(error: unknown): boolean {
-  return (
-    error instanceof errors.HeadersTimeoutError ||
-    error instanceof errors.BodyTimeoutError ||
-    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-  );
+  return error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError;
 }
