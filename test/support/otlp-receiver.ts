@@ -1,12 +1,16 @@
 /**
- * An OTLP/HTTP trace receiver inside the test process: the coordinator under
- * test exports to it (OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url) and the test
- * reads the spans back. OTLP/JSON bodies are decoded (ids are hex there);
- * protobuf bodies are only counted.
+ * An OTLP trace receiver inside the test process: the coordinator under test
+ * exports to it and the test reads the spans back. It takes the three OTLP
+ * protocols: http/json and http/protobuf at `url`
+ * (OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url), grpc at `grpcUrl`; protobuf is
+ * decoded into the JSON form (otlp-protobuf.ts), so spans read the same
+ * whichever way they came.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Server as GrpcServer, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { decodeTraceRequest } from './otlp-protobuf';
 
 export interface ReceivedSpan {
   traceId: string;
@@ -20,10 +24,12 @@ export interface ReceivedSpan {
 }
 
 export interface OtlpReceiver {
-  /** Base URL, for OTEL_EXPORTER_OTLP_ENDPOINT. */
+  /** Base URL of OTLP/HTTP (json and protobuf), for OTEL_EXPORTER_OTLP_ENDPOINT. */
   url: string;
+  /** Address of OTLP/gRPC, for OTEL_EXPORTER_OTLP_ENDPOINT with protocol grpc. */
+  grpcUrl: string;
   spans(): ReceivedSpan[];
-  /** Content types of the export requests received, in order. */
+  /** Content types of the export requests received, in order (`application/grpc` for a gRPC export). */
   contentTypes(): string[];
   /** Waits until `predicate` holds for the spans received (or throws, naming what came). */
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
@@ -43,43 +49,78 @@ function attributes(list: { key: string; value: AnyValue }[] | undefined): Recor
   return Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
 }
 
+/** The collector's trace service: messages stay bytes, decoded by the handler. */
+const TRACE_SERVICE: ServiceDefinition = {
+  Export: {
+    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (message: Buffer) => message,
+    requestDeserialize: (bytes: Buffer) => bytes,
+    // An empty ExportTraceServiceResponse: full success.
+    responseSerialize: () => Buffer.alloc(0),
+    responseDeserialize: () => ({}),
+  },
+};
+
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
   const types: string[] = [];
+  const ingest = (body: { resourceSpans?: any[] }) => {
+    for (const rs of body.resourceSpans ?? []) {
+      const service = attributes(rs.resource?.attributes)['service.name'];
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const s of ss.spans ?? []) {
+          received.push({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId || null,
+            name: s.name,
+            kind: s.kind,
+            service: typeof service === 'string' ? service : null,
+            attributes: attributes(s.attributes),
+            status: s.status?.code ?? 0,
+          });
+        }
+      }
+    }
+  };
+
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const type = String(req.headers['content-type'] ?? '');
+      const json = type.startsWith('application/json');
       types.push(type);
-      if (req.url === '/v1/traces' && type.startsWith('application/json')) {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        for (const rs of body.resourceSpans ?? []) {
-          const service = attributes(rs.resource?.attributes)['service.name'];
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              received.push({
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId || null,
-                name: s.name,
-                kind: s.kind,
-                service: typeof service === 'string' ? service : null,
-                attributes: attributes(s.attributes),
-                status: s.status?.code ?? 0,
-              });
-            }
-          }
-        }
+      if (req.url === '/v1/traces') {
+        const body = Buffer.concat(chunks);
+        if (json) ingest(JSON.parse(body.toString('utf8')));
+        else if (type.startsWith('application/x-protobuf')) ingest(decodeTraceRequest(body) as { resourceSpans?: any[] });
       }
-      res.writeHead(200, { 'content-type': type.startsWith('application/json') ? 'application/json' : 'application/x-protobuf' });
-      res.end(type.startsWith('application/json') ? '{}' : '');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+      res.end(json ? '{}' : '');
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
+
+  const grpc = new GrpcServer();
+  const exportHandler: UntypedServiceImplementation = {
+    Export: (call: { request: Buffer }, callback: (error: null, response: object) => void) => {
+      types.push('application/grpc');
+      ingest(decodeTraceRequest(call.request) as { resourceSpans?: any[] });
+      callback(null, {});
+    },
+  };
+  grpc.addService(TRACE_SERVICE, exportHandler);
+  const grpcPort = await new Promise<number>((done, fail) =>
+    grpc.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? fail(error) : done(bound))),
+  );
+
   return {
     url: `http://127.0.0.1:${port}`,
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
     spans: () => [...received],
     contentTypes: () => [...types],
     async waitFor(predicate, timeoutMs = 20_000) {
@@ -92,7 +133,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }
       return [...received];
     },
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    close: async () => {
+      grpc.forceShutdown();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
   };
 }
 

@@ -39,6 +39,17 @@ export const StartBodySchema = z
   })
   .meta({ id: 'StartRequest', description: 'Exactly one of `definition` (with an optional `version`) or `spec`' });
 
+/**
+ * A start message (`accord.transactions.start`): the start request's body
+ * plus, optionally, `headers`, lower case as in a participant call's data.
+ * Of those, `traceparent` and `tracestate` are read: the transaction joins
+ * the caller's trace, as an HTTP start with these headers does (an invalid
+ * `traceparent` is ignored, as over HTTP). Other headers are not read.
+ */
+export const StartMessageSchema = z.looseObject({
+  headers: z.looseObject({ traceparent: z.string().optional(), tracestate: z.string().optional() }).optional(),
+});
+
 /** An instant with its offset, in a year Postgres can store (from 1). */
 const INSTANT = z.iso.datetime({ offset: true }).refine((value) => !value.startsWith('0000'), 'year must be 1 or later');
 

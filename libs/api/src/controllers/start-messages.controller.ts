@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { START_PATTERN, StartBodySchema, type ErrorBody } from '@accord/contracts';
+import { START_PATTERN, StartBodySchema, StartMessageSchema, type ErrorBody } from '@accord/contracts';
 import { EngineError, StartTransaction } from '@accord/engine';
 import { Public } from '../auth/scopes';
 import { HttpExceptionFilter } from '../errors/http-exception.filter';
@@ -10,7 +10,8 @@ import { parse } from '../parse-request';
  * START_TRANSPORT: `accord.transactions.start` over NATS or RabbitMQ, with
  * the body of `POST /v1/transactions` and the same use-case, so the same
  * validation and idempotency; the key is required, since a broker may
- * deliver a message twice. Every outcome is a reply (`{"id", "status"}` or
+ * deliver a message twice. The message's `headers` play the HTTP start's
+ * trace headers. Every outcome is a reply (`{"id", "status"}` or
  * the API's error body), never an RPC error. A message carries no
  * credential: the broker's permissions decide who may publish it.
  */
@@ -25,14 +26,16 @@ export class StartMessagesController {
   @MessagePattern(START_PATTERN)
   async startFromMessage(@Payload() raw: unknown): Promise<{ id: string; status: string } | ErrorBody> {
     try {
-      const body = parse(StartBodySchema, raw, 'start request');
+      const { headers, ...fields } = parse(StartMessageSchema, raw, 'start request');
+      const body = parse(StartBodySchema, fields, 'start request');
       if (body.idempotencyKey === undefined) {
         throw new EngineError('VALIDATION_FAILED', 'invalid start request', [
           { path: 'idempotencyKey', message: 'required for a start by message: a broker may deliver it twice' },
         ]);
       }
       const { definition, version, spec, input, idempotencyKey } = body;
-      const { record } = await this.start.execute({ definition, version, spec, input, idempotencyKey });
+      const trace = { traceparent: headers?.traceparent, tracestate: headers?.tracestate };
+      const { record } = await this.start.execute({ definition, version, spec, input, idempotencyKey, trace });
       return { id: record.id, status: record.status };
     } catch (error) {
       return this.errors.toResponse(error).body;
