@@ -2,8 +2,9 @@
 # npm run demo: the demo shop (apps/demo) next to a local coordinator.
 # Installs dependencies, makes sure Postgres and Redis are reachable (as
 # npm run local does), builds, then runs apps/demo/dist/run.js: it starts the
-# coordinator and the shop's services, runs four checkouts and payments and
-# prints each outcome with its console link. Ctrl-C stops it all.
+# coordinator and the shop's services (and a nats-server, for inventory, when
+# none answers at NATS_URL), runs four checkouts and payments and prints
+# each outcome with its console link. Ctrl-C stops it all.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 accord_cd_root

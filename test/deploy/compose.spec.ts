@@ -39,6 +39,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { sc
 const inProfile = (name: string) => (services[name].profiles ?? []).length > 0;
 const coordinators = Object.keys(services).filter((name) => /^coordinator-\d+$/.test(name));
 const SHOP = ['orders', 'inventory', 'payments'];
+/** The shop services the coordinators call over HTTP; inventory is called over NATS. */
+const SHOP_HTTP = ['orders', 'payments'];
 
 describe('deploy/docker-compose.yml', () => {
   it('runs Postgres, Redis, NATS, a migration step, two coordinators behind a proxy, and the demo shop', () => {
@@ -49,16 +51,25 @@ describe('deploy/docker-compose.yml', () => {
     expect(coordinators).toHaveLength(2);
   });
 
-  it('gives each shop service its own database, and lets the coordinators call exactly the shop', () => {
+  it('gives each shop service its own database, and lets the coordinators call exactly the shop\'s HTTP services', () => {
     const created = [...compose.configs['shop-databases'].content.matchAll(/CREATE DATABASE (\w+);/g)].map((m) => m[1]);
     const used = SHOP.map((name) => new URL(services[name].environment!.DATABASE_URL).pathname.slice(1));
     expect(used.sort()).toEqual(created.sort());
     expect(new Set(used).size).toBe(SHOP.length);
     for (const name of SHOP) expect(services[name].build?.target).toBe('demo');
-    const endpoints = SHOP.map((name) => new URL(services.orders.environment![`${name.toUpperCase()}_URL`]));
-    expect(endpoints.map((url) => `${url.hostname}:${url.port}`)).toEqual(SHOP.map((name) => `${name}:${services[name].environment!.PORT}`));
+    const endpoints = SHOP_HTTP.map((name) => new URL(services.orders.environment![`${name.toUpperCase()}_URL`]));
+    expect(endpoints.map((url) => `${url.hostname}:${url.port}`)).toEqual(SHOP_HTTP.map((name) => `${name}:${services[name].environment!.PORT}`));
     const allowed = /^\$\{PARTICIPANT_ALLOW:-(.+)\}$/.exec(services['coordinator-1'].environment!.PARTICIPANT_ALLOW)?.[1];
     expect(allowed?.split(',').sort()).toEqual(endpoints.map((url) => url.host).sort());
+  });
+
+  it('has inventory take its calls on the coordinators\' NATS, once that is healthy', () => {
+    const natsUrl = services['coordinator-1'].environment!.NATS_URL;
+    expect(new URL(natsUrl).hostname).toBe('nats');
+    for (const name of coordinators) expect(services[name].environment?.NATS_URL).toBe(natsUrl);
+    expect(services.inventory.environment?.NATS_URL).toBe(natsUrl);
+    expect(services.inventory.depends_on?.nats).toEqual({ condition: 'service_healthy' });
+    expect(services.orders.environment).not.toHaveProperty('INVENTORY_URL');
   });
 
   it('refuses to start without an ADMIN_TOKEN, and has no default for it anywhere', () => {

@@ -4,9 +4,11 @@
  * coordinator and the shop's three services as processes, and prints the
  * four outcomes with their console links. Each printed status is the
  * coordinator's own, each link opens that transaction, the shop's tables
- * show what each outcome means, the README's first saga runs against the
- * demo's participants as pasted (on this run's ports), and Ctrl-C stops
- * every process it started.
+ * show what each outcome means, inventory's calls went over NATS (a
+ * nats-server the demo started itself, since none answered at its
+ * NATS_URL), the README's first saga runs against the demo's participants
+ * as pasted (on this run's ports), and Ctrl-C stops every process it
+ * started.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,14 @@ jest.setTimeout(240_000);
 const RUN = resolve(__dirname, '../../apps/demo/dist/run.js');
 const OUTCOME = /^ {2}(.+?) {2,}([op]-[0-9a-f]{4}-\d) {2}(COMPLETED|COMPENSATED|CANCELLED|STUCK) +(http:\/\/\S+\/console\/transactions\/([0-9a-f-]{36}))$/;
 
+interface Attempt {
+  step: string;
+  phase: string;
+  outcome: string;
+  statusCode: number | null;
+  request: { method: string; url: string };
+}
+
 const refuses = (port: number) =>
   new Promise<boolean>((done) => {
     const socket = connect(port, '127.0.0.1');
@@ -36,7 +46,7 @@ describe('npm run demo', () => {
   let demo: ChildProcess;
   let output = '';
   let logDir: string;
-  const ports = { coordinator: 0, orders: 0, inventory: 0, payments: 0 };
+  const ports = { coordinator: 0, orders: 0, inventory: 0, payments: 0, nats: 0 };
 
   beforeAll(async () => {
     for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
@@ -50,6 +60,9 @@ describe('npm run demo', () => {
         DEMO_ORDERS_PORT: String(ports.orders),
         DEMO_INVENTORY_PORT: String(ports.inventory),
         DEMO_PAYMENTS_PORT: String(ports.payments),
+        // A free port: no NATS answers there, so the demo starts its own
+        // (and this run is apart from any other on the machine's NATS).
+        NATS_URL: `nats://127.0.0.1:${ports.nats}`,
         // Dropped with the run's other databases by the global teardown.
         DEMO_DATABASE_PREFIX: queuePrefixFor('demo_shop'),
         DEMO_LOG_DIR: logDir,
@@ -119,6 +132,25 @@ describe('npm run demo', () => {
     });
   });
 
+  it('sends inventory its calls over NATS, through a nats-server the demo started, and not over HTTP', async () => {
+    expect(output).toContain(`over NATS at nats://127.0.0.1:${ports.nats} (a nats-server the demo started)`);
+    const attempts = async (id: string) =>
+      ((await (await fetch(`http://localhost:${ports.coordinator}/v1/transactions/${id}/attempts`)).json()) as { items: Attempt[] }).items
+        .filter((attempt) => attempt.step === 'reserve-stock')
+        .map(({ phase, outcome, statusCode, request }) => ({ phase, outcome, statusCode, request }));
+    const [completed, compensated] = outcomes();
+    expect(await attempts(completed.id)).toEqual([
+      { phase: 'action', outcome: 'ok', statusCode: 200, request: { method: 'SEND', url: 'nats:inventory.reserve' } },
+    ]);
+    // Refused, so known not to have applied: nothing to release.
+    expect(await attempts(compensated.id)).toEqual([
+      { phase: 'action', outcome: 'refused', statusCode: 409, request: { method: 'SEND', url: 'nats:inventory.reserve' } },
+    ]);
+    // Inventory's HTTP port takes no participant call: the lamp it sold was reserved over NATS.
+    const overHttp = await fetch(`http://127.0.0.1:${ports.inventory}/inventory/reserve`, { method: 'POST', body: '{}' });
+    expect(overHttp.status).toBe(404);
+  });
+
   it("runs the README's first saga against the demo's participants as written", async () => {
     const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
     const example = /A first saga of your own[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
@@ -126,7 +158,6 @@ describe('npm run demo', () => {
     // The README's ports are the defaults; this run's are free ones.
     const script = example!
       .replaceAll('localhost:3000', `localhost:${ports.coordinator}`)
-      .replaceAll('127.0.0.1:4002', `127.0.0.1:${ports.inventory}`)
       .replaceAll('127.0.0.1:4003', `127.0.0.1:${ports.payments}`);
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script]);
     const [registered, started] = stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, any>);
@@ -139,7 +170,7 @@ describe('npm run demo', () => {
     ]);
   });
 
-  it('stops the coordinator and every shop service on Ctrl-C', async () => {
+  it('stops the coordinator, every shop service and the nats-server it started on Ctrl-C', async () => {
     const exited = new Promise<number | null>((done) => demo.once('exit', (code) => done(code)));
     demo.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -8,10 +8,10 @@ export class DemoProcesses {
 
   constructor(private readonly logDir: string) {}
 
-  /** Starts `node <script> ...args`, its output into `<logDir>/<name>.log`. */
-  start(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  /** Starts `command ...args` (`process.execPath` for a Node script), its output into `<logDir>/<name>.log`. */
+  start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
     const log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.children.push({ name, child });
@@ -30,22 +30,21 @@ export class DemoProcesses {
     throw new Error(`${name} was not ready within ${timeoutMs} ms: see ${join(this.logDir, `${name}.log`)}`);
   }
 
-  /** SIGTERM to every process still running, newest first, and waits for them. */
+  /** SIGTERM to every process still running, one at a time, newest first:
+   * each stops before what it depends on (the shop before the coordinator,
+   * both before NATS), so none is left talking to a server already gone. */
   async stopAll(): Promise<void> {
-    const running = this.children.filter(({ child }) => child.exitCode === null && child.signalCode === null).reverse();
-    await Promise.all(
-      running.map(
-        ({ child }) =>
-          new Promise<void>((resolve) => {
-            const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
-            child.once('exit', () => {
-              clearTimeout(force);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    for (const { child } of [...this.children].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    }
   }
 }
 

@@ -24,8 +24,8 @@ const reservation = z.object({ reservationId: z.string(), sku: z.string(), qty: 
 /**
  * The business of the inventory service, independent of how a call reaches
  * it: each function runs inside the barrier's local transaction (`client`),
- * so its writes and the barrier row commit together. The HTTP binding
- * (inventory.http.ts) serves these; a Nest microservice over NATS can serve
+ * so its writes and the barrier row commit together. The Nest microservice
+ * in inventory.nats.ts serves them over NATS; an HTTP binding could serve
  * the same two functions.
  */
 export const inventory = {

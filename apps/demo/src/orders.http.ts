@@ -1,13 +1,11 @@
 import { AccordApiError, AccordClient } from '@accord/client';
 import { createParticipantHandler } from '@accord/participant';
-import type { Server } from 'node:http';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { checkoutInput, orders, ORDERS_SCHEMA } from './orders.book';
 import type { OrdersSettings } from './settings';
 import { CHECKOUT, LEGACY_CHECKOUT, PAYMENT, RETIRED_CANCEL_PATH, shopDefinitions } from './shop.definitions';
 import { openShopDatabase, withClient } from './shop-database';
-import { startShopServer, type ShopRoute } from './shop-server';
+import { shopService, startShopServer, type ShopRoute, type ShopService } from './shop-server';
 
 const checkoutRequest = checkoutInput.extend({ storefront: z.enum(['current', 'legacy']).default('current') });
 const payRequest = z.object({ invoiceId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), wallet: z.string().min(1), amount: z.number().int().positive() });
@@ -22,11 +20,11 @@ const WAIT_MS = 10_000;
  * saga's participant for its own table (`/orders/create`, `/orders/cancel`,
  * `/orders/confirm`), and registers the shop's definitions at start-up.
  */
-export async function startOrders(settings: OrdersSettings): Promise<{ server: Server; pool: Pool }> {
+export async function startOrders(settings: OrdersSettings): Promise<ShopService> {
   const { pool, barrier } = await openShopDatabase(settings.DATABASE_URL, (client) => client.query(ORDERS_SCHEMA));
 
   const accord = new AccordClient({ baseUrl: settings.ACCORD_URL, token: settings.ACCORD_TOKEN });
-  for (const definition of shopDefinitions({ orders: settings.ORDERS_URL, inventory: settings.INVENTORY_URL, payments: settings.PAYMENTS_URL })) {
+  for (const definition of shopDefinitions({ orders: settings.ORDERS_URL, payments: settings.PAYMENTS_URL })) {
     await accord.registerDefinition(definition);
   }
 
@@ -70,7 +68,7 @@ export async function startOrders(settings: OrdersSettings): Promise<{ server: S
     },
     gone: { [RETIRED_CANCEL_PATH]: `retired: orders are cancelled at /orders/cancel` },
   });
-  return { server, pool };
+  return shopService(server, () => pool.end());
 }
 
 function invalid(error: z.ZodError) {

@@ -1,16 +1,14 @@
 import { createParticipantHandler } from '@accord/participant';
-import type { Server } from 'node:http';
-import type { Pool } from 'pg';
 import { payments } from './payments.wallets';
 import { openShopDatabase, withClient } from './shop-database';
 import type { ServiceSettings } from './settings';
-import { startShopServer } from './shop-server';
+import { shopService, startShopServer, type ShopService } from './shop-server';
 
 /** Payments' endpoints over HTTP: a saga's `/payments/charge` and
  * `/payments/refund`, and the TCC branches `/payments/hold/{try,confirm,cancel}`
  * (the customer's wallet) and `/payments/payout/{try,confirm,cancel}` (the
  * merchant's takings). */
-export async function startPayments(settings: ServiceSettings): Promise<{ server: Server; pool: Pool }> {
+export async function startPayments(settings: ServiceSettings): Promise<ShopService> {
   const { pool, barrier } = await openShopDatabase(settings.DATABASE_URL, (client) => payments.open(client));
   const participant = createParticipantHandler({
     barrier,
@@ -32,6 +30,6 @@ export async function startPayments(settings: ServiceSettings): Promise<{ server
     participant,
     routes: { 'GET /balances': async () => ({ status: 200, body: await withClient(pool, (client) => payments.balances(client)) }) },
   });
-  return { server, pool };
+  return shopService(server, () => pool.end());
 }
 

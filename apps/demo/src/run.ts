@@ -1,12 +1,15 @@
 /**
  * `npm run demo`: the shop next to a local coordinator. Starts the
  * coordinator (dist/apps/coordinator/main.js) and the three shop services as
- * processes, each service on a database of its own (created when missing),
+ * processes — a nats-server too when none answers at NATS_URL, since
+ * inventory takes its calls over NATS — each service on a database of its
+ * own (created when missing),
  * runs the four scenarios through the orders service, prints each outcome
  * with its console link, and keeps everything running until Ctrl-C.
  *
  * Environment: PORT (the coordinator, 3000), DATABASE_URL and REDIS_URL (as
- * `npm run local` provisions them), QUEUE_PREFIX, ADMIN_TOKEN (unset: auth
+ * `npm run local` provisions them), NATS_URL (nats://127.0.0.1:4222),
+ * QUEUE_PREFIX, ADMIN_TOKEN (unset: auth
  * off), SIGNING_SECRET (unset: a random one for this run),
  * DEMO_ORDERS_PORT / DEMO_INVENTORY_PORT / DEMO_PAYMENTS_PORT (4001–4003),
  * DEMO_DATABASE_PREFIX (`shop`: databases shop_orders, shop_inventory,
@@ -18,6 +21,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { z } from 'zod';
+import { ensureNats } from './demo.nats';
 import { answers2xx, DemoProcesses } from './demo.processes';
 import { run, scenarios, type Outcome } from './demo.scenarios';
 
@@ -28,6 +32,7 @@ const settings = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
     REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    NATS_URL: z.url({ protocol: /^nats$/ }).default('nats://127.0.0.1:4222'),
     QUEUE_PREFIX: z.string().default('accord'),
     ADMIN_TOKEN: z.string().optional(),
     SIGNING_SECRET: z.string().default(() => randomBytes(24).toString('hex')),
@@ -72,9 +77,10 @@ async function serviceDatabases(): Promise<Record<ServiceName, string>> {
 async function main(processes: DemoProcesses): Promise<void> {
   mkdirSync(settings.DEMO_LOG_DIR, { recursive: true });
   const databases = await serviceDatabases();
-  const shared = { ...process.env, SIGNING_SECRET: settings.SIGNING_SECRET };
+  const shared = { ...process.env, SIGNING_SECRET: settings.SIGNING_SECRET, NATS_URL: settings.NATS_URL };
 
-  processes.start('coordinator', join(ROOT, 'dist/apps/coordinator/main.js'), [], {
+  const nats = await ensureNats(settings.NATS_URL, processes);
+  processes.start('coordinator', process.execPath, [join(ROOT, 'dist/apps/coordinator/main.js')], {
     ...shared,
     HOST: '127.0.0.1',
     PORT: String(settings.PORT),
@@ -85,7 +91,7 @@ async function main(processes: DemoProcesses): Promise<void> {
   await processes.untilReady('coordinator', () => answers2xx(`${coordinatorUrl}/health/ready`), 90_000);
 
   for (const service of SERVICES) {
-    processes.start(service, join(__dirname, 'serve.js'), [service], {
+    processes.start(service, process.execPath, [join(__dirname, 'serve.js'), service], {
       ...shared,
       HOST: '127.0.0.1',
       PORT: String(PORTS[service]),
@@ -93,7 +99,6 @@ async function main(processes: DemoProcesses): Promise<void> {
       ACCORD_URL: coordinatorUrl,
       ACCORD_TOKEN: settings.ADMIN_TOKEN,
       ORDERS_URL: urlOf('orders'),
-      INVENTORY_URL: urlOf('inventory'),
       PAYMENTS_URL: urlOf('payments'),
     });
     await processes.untilReady(service, () => answers2xx(`${urlOf(service)}/health`), 60_000);
@@ -103,10 +108,10 @@ async function main(processes: DemoProcesses): Promise<void> {
   const tag = randomBytes(2).toString('hex');
   const outcomes: Outcome[] = [];
   for (const scenario of scenarios(tag)) outcomes.push(await run(scenario, urlOf('orders'), accord));
-  await report(outcomes);
+  await report(outcomes, nats);
 }
 
-async function report(outcomes: Outcome[]): Promise<void> {
+async function report(outcomes: Outcome[], nats: 'found' | 'started'): Promise<void> {
   const get = async (service: ServiceName, path: string) => (await fetch(`${urlOf(service)}${path}`)).json() as Promise<unknown>;
   const width = Math.max(...outcomes.map((o) => o.scenario.title.length));
   const lines = [
@@ -124,8 +129,10 @@ async function report(outcomes: Outcome[]): Promise<void> {
     `  wallets  ${JSON.stringify(await get('payments', '/balances'))}`,
     `  orders   ${JSON.stringify(await get('orders', '/orders'))}`,
     '',
-    `  The shop: orders ${urlOf('orders')} (POST /checkout, /pay), inventory ${urlOf('inventory')}, payments ${urlOf('payments')}.`,
-    `  Logs in ${settings.DEMO_LOG_DIR}. Ctrl-C stops the shop and the coordinator.`,
+    `  The shop: orders ${urlOf('orders')} (POST /checkout, /pay), payments ${urlOf('payments')}, and inventory`,
+    `  over NATS at ${settings.NATS_URL}${nats === 'started' ? ' (a nats-server the demo started)' : ''}: inventory.reserve and`,
+    `  inventory.release (its shelf: ${urlOf('inventory')}/stock).`,
+    `  Logs in ${settings.DEMO_LOG_DIR}. Ctrl-C stops the shop, the coordinator${nats === 'started' ? ' and that nats-server' : ''}.`,
     '',
   ];
   console.log(lines.join('\n'));

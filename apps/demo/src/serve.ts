@@ -4,27 +4,28 @@
  *   node apps/demo/dist/serve.js orders|inventory|payments
  *
  * Settings from the environment (settings.ts): HOST, PORT, DATABASE_URL,
- * SIGNING_SECRET; orders also ACCORD_URL, ACCORD_TOKEN, ORDERS_URL,
- * INVENTORY_URL, PAYMENTS_URL. Prints `LISTENING <port>` when it serves.
+ * SIGNING_SECRET; inventory also NATS_URL; orders also ACCORD_URL,
+ * ACCORD_TOKEN, ORDERS_URL, PAYMENTS_URL. Prints `LISTENING <port>` when it
+ * serves.
  */
 import type { AddressInfo } from 'node:net';
-import { startInventory } from './inventory.http';
+import { startInventory } from './inventory.nats';
 import { startOrders } from './orders.http';
 import { startPayments } from './payments.http';
-import { readOrdersSettings, readServiceSettings } from './settings';
+import { readInventorySettings, readOrdersSettings, readServiceSettings } from './settings';
 
 const SERVICES = {
   orders: () => startOrders(readOrdersSettings()),
-  inventory: () => startInventory(readServiceSettings()),
+  inventory: () => startInventory(readInventorySettings()),
   payments: () => startPayments(readServiceSettings()),
 };
 
 async function main(): Promise<void> {
   const name = process.argv[2];
   if (!(name in SERVICES)) throw new Error(`usage: serve.js ${Object.keys(SERVICES).join('|')}`);
-  const { server, pool } = await SERVICES[name as keyof typeof SERVICES]();
-  console.log(`LISTENING ${(server.address() as AddressInfo).port}`);
-  const stop = () => server.close(() => void pool.end());
+  const service = await SERVICES[name as keyof typeof SERVICES]();
+  console.log(`LISTENING ${(service.server.address() as AddressInfo).port}`);
+  const stop = () => void service.close();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -4,13 +4,20 @@ import { readRequestBody, sendJson, type ParticipantHandler } from '@accord/part
 /** A JSON route of a shop service's own API (not a participant endpoint). */
 export type ShopRoute = (body: unknown) => Promise<{ status: number; body: unknown }>;
 
-/** A shop service's HTTP server: its participant endpoints first (the
- * handler reads the raw body itself, for the signature), then its own JSON
- * routes by `METHOD /path`, and `GET /health`. Resolves once listening. */
+/** A running shop service: its HTTP server, and how to stop all it holds. */
+export interface ShopService {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** A shop service's HTTP server: its participant endpoints first, if it
+ * takes its calls over HTTP (the handler reads the raw body itself, for the
+ * signature), then its own JSON routes by `METHOD /path`, and `GET /health`.
+ * Resolves once listening. */
 export async function startShopServer(options: {
   host: string;
   port: number;
-  participant: ParticipantHandler;
+  participant?: ParticipantHandler;
   routes?: Record<string, ShopRoute>;
   /** Paths that were retired: answered 410 with the message. */
   gone?: Record<string, string>;
@@ -21,7 +28,7 @@ export async function startShopServer(options: {
   };
   const server = createServer((req, res) => void answer(req, res).catch((error: unknown) => fail(res, error)));
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (await options.participant(req, res)) return;
+    if (options.participant && (await options.participant(req, res))) return;
     const path = (req.url ?? '/').split('?')[0];
     const retired = options.gone?.[path];
     if (retired) return sendJson(res, 410, { error: { code: 'GONE', message: retired } });
@@ -39,6 +46,17 @@ export async function startShopServer(options: {
   }
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   return server;
+}
+
+/** The service of `server`: closing stops the server first, then `release` (its pool, its broker connection). */
+export function shopService(server: Server, release: () => Promise<void>): ShopService {
+  return {
+    server,
+    async close() {
+      await new Promise<void>((done) => server.close(() => done()));
+      await release();
+    },
+  };
 }
 
 function fail(res: ServerResponse, error: unknown): void {

@@ -1,11 +1,13 @@
 import type { DefinitionBody } from '@accord/client';
 
-/** Where the coordinator reaches each service. */
+/** Where the coordinator reaches the HTTP services; inventory answers over NATS. */
 export interface ShopUrls {
   orders: string;
-  inventory: string;
   payments: string;
 }
+
+/** Inventory's NATS patterns (inventory.nats.ts answers them). */
+export const INVENTORY_PATTERNS = { reserve: 'inventory.reserve', release: 'inventory.release' } as const;
 
 export const CHECKOUT = 'shop.checkout';
 /** The old storefront's checkout: its order step still names the
@@ -16,13 +18,10 @@ export const RETIRED_CANCEL_PATH = '/orders/cancel-v1';
 
 const RETRY = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, multiplier: 2, jitter: true };
 
-/** Inventory's endpoints. Inventory is served over HTTP; a Nest
- * microservice over NATS would be named here as
- * `{transport: 'nats', pattern: 'inventory.reserve'}` instead. */
-const inventoryEndpoints = (urls: ShopUrls) => ({
-  action: { url: `${urls.inventory}/inventory/reserve` },
-  compensation: { url: `${urls.inventory}/inventory/release` },
-});
+const inventoryEndpoints = {
+  action: { transport: 'nats', pattern: INVENTORY_PATTERNS.reserve },
+  compensation: { transport: 'nats', pattern: INVENTORY_PATTERNS.release },
+} as const;
 
 function checkout(name: string, urls: ShopUrls, cancelPath: string): DefinitionBody {
   return {
@@ -32,7 +31,7 @@ function checkout(name: string, urls: ShopUrls, cancelPath: string): DefinitionB
     retry: RETRY,
     steps: [
       { name: 'create-order', action: { url: `${urls.orders}/orders/create` }, compensation: { url: `${urls.orders}${cancelPath}` } },
-      { name: 'reserve-stock', input: { sku: '{{input.sku}}', qty: '{{input.qty}}' }, ...inventoryEndpoints(urls) },
+      { name: 'reserve-stock', input: { sku: '{{input.sku}}', qty: '{{input.qty}}' }, ...inventoryEndpoints },
       {
         name: 'charge',
         input: { wallet: '{{input.wallet}}', amount: '{{input.total}}' },
