@@ -6,16 +6,20 @@
 # BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_COUNT_N, BENCH_WORKER_CONCURRENCY,
 # BENCH_POOL_SIZE, BENCH_COORDINATOR_ENV (see test/bench/run.ts).
 # `--no-build` skips the build; `--profile` writes a CPU profile of every
-# measured process to .accord/bench-profile/ and prints a summary by package.
+# measured process to .accord/bench-profile/ and prints a summary by package;
+# `--growth` instead measures the cost per step of 1-, 3-, 10- and 50-step
+# sagas (test/bench/growth.ts).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 accord_cd_root
 accord_ensure_deps
 
 build=1
+script=run.js
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
+    --growth) script=growth.js ;;
     --profile) export BENCH_PROFILE="${BENCH_PROFILE:-$PWD/.accord/bench-profile/$(date +%Y%m%d-%H%M%S)}" ;;
     *) echo "bench: unknown argument $arg" >&2; exit 2 ;;
   esac
@@ -23,4 +27,4 @@ done
 if [[ $build == 1 ]]; then npm run build; fi
 
 echo "[accord] bench on $(nproc) cores, node $(node --version)" >&2
-exec node dist-test/bench/run.js
+exec node "dist-test/bench/$script"

@@ -29,36 +29,21 @@
  * Postgres and Redis come from scripts/provision.mjs (DATABASE_URL/REDIS_URL
  * or local ones). Everything created is removed at the end.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { Pool as HttpPool } from 'undici';
+import {
+  adminQuery, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, redisCommands, ROOT, startChild, waitFor,
+  withDatabase, type ProvisionModule,
+} from './bench-process';
 import { summariseCpuProfile } from './cpu-profile-summary';
 import { startStatementCounter, type StatementCounter } from './statement-counter';
-
-/** The repository: the nearest directory above this file with a package.json. */
-const ROOT = (() => {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (dir === path.dirname(dir)) throw new Error(`no package.json above ${__dirname}`);
-  }
-})();
-
-/** The coordinator's build (npm run build). */
-const DIST = path.join(ROOT, 'dist');
-
-const num = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
-  return value;
-};
 
 const N = num('BENCH_N', 3000);
 const WARMUP = num('BENCH_WARMUP', 2000);
@@ -116,74 +101,6 @@ interface RunPlan {
 }
 
 // ------------------------------------------------------------------ helpers
-
-// Compiled to CommonJS, a plain import() would become require(); the .mjs
-// must be loaded as an ES module.
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
-
-interface ProvisionModule {
-  provision(opts: { quiet: boolean }): Promise<{ databaseUrl: string; redisUrl: string }>;
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-const CLK_TCK = 100;
-
-/** utime + stime of a process (+ cutime + cstime of its reaped children), in ms (Linux /proc). */
-function processCpuMs(pid: number | undefined, children = false): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = Number(fields[11]) + Number(fields[12]);
-    const reaped = children ? Number(fields[13]) + Number(fields[14]) : 0;
-    return ((own + reaped) * 1000) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU ms of every process called `name` (e.g. every Postgres backend), with
- * the reaped children of each (backends that exited count in the
- * postmaster's cutime/cstime). */
-function cpuMsOfProcesses(name: 'postgres' | 'redis-server'): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== name) continue;
-      total += processCpuMs(Number(entry), true);
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
-
-/** Commands the Redis server has processed since it started (all clients). */
-async function redisCommands(redisUrl: string): Promise<number> {
-  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    const info = await redis.info('stats');
-    return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Machine-wide counters sampled around a measured batch. */
 interface Sample {
@@ -251,58 +168,6 @@ async function latencies(databaseUrl: string, tag: string): Promise<{ count: num
   } finally {
     await client.end();
   }
-}
-
-interface Child {
-  process: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-256 * 1024);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { process: child, output: () => output, exited, stop };
-}
-
-async function waitFor<T>(what: string, child: Child, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (child.process.exitCode !== null) throw new Error(`${what} exited with ${child.process.exitCode}:\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`${what} did not come up:\n${child.output()}`);
-    await sleep(10);
-  }
-}
-
-async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }
 
 // ------------------------------------------------------------------ profiles
