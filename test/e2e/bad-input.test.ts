@@ -16,6 +16,12 @@ jest.setTimeout(120_000);
 const MAX_BODY_BYTES = 1024 * 1024; // the coordinator's default MAX_BODY_BYTES
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const CONTRACT_4XX = [400, 404, 409, 413, 415, 422];
+/** Headers a definition may not set, in the cases a user might write them. */
+const PROTOCOL_HEADERS = [
+  'Idempotency-Key', 'idempotency-key', 'IDEMPOTENCY-KEY', 'X-Accord-Signature', 'x-accord-transaction', 'X-Accord-Anything',
+  'traceparent', 'Tracestate', 'Content-Type', 'content-length', 'Host', 'Connection', 'Keep-Alive', 'Proxy-Connection',
+  'Proxy-Authenticate', 'Proxy-Authorization', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade',
+];
 
 interface ErrorBody {
   error: { code: string; message: string; details: Array<{ path?: string; message: string }> };
@@ -176,8 +182,22 @@ describe('bad input', () => {
     ['an unknown HTTP method', () => definition((d) => (d.steps[1].action.method = 'TRACE')), 'steps[1].action.method'],
     ['an endpoint timeout of 0', () => definition((d) => (d.steps[0].action.timeoutMs = 0)), 'steps[0].action.timeoutMs'],
     ['an endpoint timeout given as a string', () => definition((d) => (d.steps[0].action.timeoutMs = '5000')), 'steps[0].action.timeoutMs'],
-    ['an invalid header name', () => definition((d) => (d.steps[1].action.headers = { 'bad header': 'x' })), /^steps\[1\]\.action\.headers/],
+    ['an invalid header name', () => definition((d) => (d.steps[1].action.headers = { 'bad header': 'x' })), 'steps[1].action.headers.bad header', /invalid header name/],
     ['a header value that is a number', () => definition((d) => (d.steps[1].action.headers = { 'x-n': 1 })), /^steps\[1\]\.action\.headers/],
+    ...PROTOCOL_HEADERS.map((name): [string, () => unknown, string, RegExp] => [
+      `a definition header overriding ${name}`,
+      () => definition((d) => (d.steps[1].action.headers = { 'x-tenant': 'acme', [name]: 'mine' })),
+      `steps[1].action.headers.${name}`,
+      new RegExp(`header "${name}" is set by the coordinator`),
+    ]),
+    ['a reserved header on a compensation', () => definition((d) => (d.steps[0].compensation.headers = { 'X-Accord-Phase': 'action' })), 'steps[0].compensation.headers.X-Accord-Phase', /set by the coordinator/],
+    ['a reserved header on a TCC confirm', () => ({ ...tccDefinition(), steps: [{ ...tccDefinition().steps[0], confirm: { url: url('/confirm'), headers: { HOST: 'x' } } }] }), 'steps[0].confirm.headers.HOST', /set by the coordinator/],
+    ...['a\r\nX-Injected: 1', 'a\nb', 'bell\u0007', 'del\u007f', 'caf\u0113'].map((value): [string, () => unknown, string, RegExp] => [
+      `a header value ${JSON.stringify(value)}`,
+      () => definition((d) => (d.steps[1].action.headers = { 'x-tenant': value })),
+      'steps[1].action.headers.x-tenant',
+      /control characters/,
+    ]),
     ['an unknown endpoint field', () => definition((d) => (d.steps[0].action.verb = 'POST')), /^steps\[0\]\.action/, /verb/],
     ['an unknown message transport', () => definition((d) => (d.steps[0].action = { transport: 'kafka', pattern: 'x' })), /^steps\[0\]\.action/],
     ['a RabbitMQ endpoint without a queue', () => definition((d) => (d.steps[0].action = { transport: 'rmq', pattern: 'x' })), 'steps[0].action.queue'],
@@ -363,6 +383,7 @@ describe('bad input', () => {
     ['an input nested 5000 levels deep', () => `{"definition": "checkout", "input": ${nestedText(5000)}}`, 400, 'VALIDATION_FAILED', /^input/, /nested deeper/],
     ['an inline spec nested 3000 levels deep', () => JSON.stringify({ spec: { ...validSpec(), steps: [step('a', { input: '@deep' })] } }).replace('"@deep"', nestedText(3000)), 400, 'VALIDATION_FAILED', /^spec\.steps\[0\]\.input/, /nested deeper/],
     ['an idempotency key nested in an array', () => ({ definition: 'checkout', idempotencyKey: ['k'] }), 400, 'VALIDATION_FAILED', 'idempotencyKey'],
+    ['an inline spec overriding Idempotency-Key', () => ({ spec: { type: 'saga', steps: [step('a', { action: { url: url('/a'), headers: { 'Idempotency-Key': 'k' } } })] } }), 400, 'VALIDATION_FAILED', 'spec.steps[0].action.headers.Idempotency-Key', /set by the coordinator/],
   ];
 
   describe('transactions API', () => {
