@@ -215,6 +215,8 @@ describe('bad input', () => {
     ['an unknown top-level field', () => definition((d) => (d.colour = 'blue')), '', /colour/],
     ['an unknown step field', () => definition((d) => (d.steps[0].parallel = true)), 'steps[0]', /parallel/],
     ['a __proto__ field', () => JSON.parse(JSON.stringify(validDefinition()).replace('{', '{"__proto__":{"admin":true},')), '', /__proto__/],
+    // zod drops a record's __proto__ key: the header would have vanished from the stored definition.
+    ['a __proto__ header', () => JSON.parse(JSON.stringify(definition((d) => (d.steps[1].action.headers = { '@': 'x' }))).replace('"@"', '"__proto__"')), 'steps[1].action.headers', /"__proto__" is not accepted/],
     ['a template reading a step it does not depend on', () => definition((d) => (d.steps[2].input = { r: '{{steps.reserve.output.id}}' })), 'steps[2].input', /does not depend on/],
     ['a template reading a later step', () => definition((d) => (d.steps[0].input = '{{steps.charge.output}}')), 'steps[0].input', /does not depend on/],
     ['a template reading its own step', () => definition((d) => (d.steps[1].input = '{{steps.charge.output}}')), 'steps[1].input'],
@@ -383,6 +385,10 @@ describe('bad input', () => {
     ['an input nested 5000 levels deep', () => `{"definition": "checkout", "input": ${nestedText(5000)}}`, 400, 'VALIDATION_FAILED', /^input/, /nested deeper/],
     ['an inline spec nested 3000 levels deep', () => JSON.stringify({ spec: { ...validSpec(), steps: [step('a', { input: '@deep' })] } }).replace('"@deep"', nestedText(3000)), 400, 'VALIDATION_FAILED', /^spec\.steps\[0\]\.input/, /nested deeper/],
     ['an idempotency key nested in an array', () => ({ definition: 'checkout', idempotencyKey: ['k'] }), 400, 'VALIDATION_FAILED', 'idempotencyKey'],
+    ['an input holding a __proto__ key', () => JSON.parse('{"definition": "checkout", "input": {"order": {"__proto__": {"paid": true}}}}'), 400, 'VALIDATION_FAILED', 'input.order', /"__proto__" is not accepted/],
+    ['an input holding constructor.prototype', () => ({ definition: 'checkout', input: { constructor: { prototype: { paid: true } } } }), 400, 'VALIDATION_FAILED', 'input.constructor', /"prototype" inside "constructor"/],
+    // The schema of `spec` would drop the key without a word: the spec started would not be the one sent.
+    ['an inline spec holding a __proto__ key', () => JSON.parse(`{"spec": {"__proto__": {"timeoutMs": 1}, "type": "saga", "steps": [{"name": "a", "action": {"url": "${url('/a')}"}}]}}`), 400, 'VALIDATION_FAILED', 'spec', /"__proto__"/],
     ['an inline spec overriding Idempotency-Key', () => ({ spec: { type: 'saga', steps: [step('a', { action: { url: url('/a'), headers: { 'Idempotency-Key': 'k' } } })] } }), 400, 'VALIDATION_FAILED', 'spec.steps[0].action.headers.Idempotency-Key', /set by the coordinator/],
   ];
 
