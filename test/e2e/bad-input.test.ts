@@ -457,6 +457,9 @@ describe('bad input', () => {
       ['status=NOPE', 'status'],
       ['status=RUNNING&status=STUCK', 'status'],
       ['definition=Not%20A%20Name', 'definition'],
+      // An ISO offset may reach ±23:59, Postgres takes ±15:59: these were 500s.
+      ['from=0001-01-01T00:00:00%2B23:59', 'from'],
+      ['to=9999-12-31T23:59:59-16:00', 'to'],
       ['cursor=garbage', 'cursor'],
       [`cursor=${'A'.repeat(600)}`, 'cursor'],
       [`cursor=${forged(['1', UNKNOWN_ID])}`, 'cursor'],
