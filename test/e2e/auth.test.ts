@@ -170,6 +170,13 @@ describe('authentication with ADMIN_TOKEN', () => {
       expect((await anonymous.call('GET', '/v1/definitions', undefined, { authorization: `bearer ${ADMIN_TOKEN}` })).status).toBe(200);
       expect((await anonymous.call('GET', '/v1/definitions', undefined, { authorization: `BEARER ${ADMIN_TOKEN}` })).status).toBe(200);
     });
+
+    it('answers 401 to a request naming two credentials, whichever comes first (Node would keep the first, a proxy may read the other)', async () => {
+      for (const pair of [[`Bearer ${ADMIN_TOKEN}`, 'Bearer wrong-token-0123456789abcdef'], ['Bearer wrong-token-0123456789abcdef', `Bearer ${ADMIN_TOKEN}`], [`Bearer ${ADMIN_TOKEN}`, `Bearer ${ADMIN_TOKEN}`]]) {
+        const res = await request(`${coordinator.url}/v1/definitions`, { headers: pair.flatMap((value) => ['authorization', value]) });
+        expectUnauthorized({ status: res.statusCode, body: await res.body.json(), headers: res.headers }, pair.join(' + '));
+      }
+    });
   });
 
   describe('open routes', () => {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { EngineError } from '@accord/engine';
-import { findUnstorable } from '@accord/persistence';
+import { refusedBodyPart } from './request-body.rules';
 
 /** JSON only: a malformed body is a 400 INVALID_JSON, any other media type
  * a 415, instead of fastify's plain-text acceptance. A body that is valid
- * JSON but cannot be stored (too deep, a NUL character or a lone surrogate
- * in a string, which Postgres' jsonb rejects) is a 400 VALIDATION_FAILED. */
+ * JSON but refused (refusedBodyPart: too deep, a NUL character or a lone
+ * surrogate, which Postgres' jsonb rejects, a prototype key) is a 400
+ * VALIDATION_FAILED. */
 export function installJsonBodyParser(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(/^application\/([\w.+-]+\+)?json(;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
@@ -17,7 +18,7 @@ export function installJsonBodyParser(fastify: FastifyInstance): void {
     } catch (error) {
       return done(new EngineError('INVALID_JSON', `request body is not valid JSON: ${withoutQuote((error as Error).message)}`), undefined);
     }
-    const problem = findUnstorable(value);
+    const problem = refusedBodyPart(value);
     if (problem) return done(new EngineError('VALIDATION_FAILED', 'request body cannot be accepted', [problem]), undefined);
     done(null, value);
   });

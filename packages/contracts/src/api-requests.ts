@@ -50,8 +50,12 @@ export const StartMessageSchema = z.looseObject({
   headers: z.looseObject({ traceparent: z.string().optional(), tracestate: z.string().optional() }).optional(),
 });
 
-/** An instant with its offset, in a year Postgres can store (from 1). */
-const INSTANT = z.iso.datetime({ offset: true }).refine((value) => !value.startsWith('0000'), 'year must be 1 or later');
+/** An instant with its offset, in a year Postgres can store (from 1), with
+ * an offset Postgres takes (up to ±15:59; an ISO offset may reach ±23:59). */
+const INSTANT = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !value.startsWith('0000'), 'year must be 1 or later')
+  .refine((value) => !/[+-](1[6-9]|2[0-9]):?[0-9]{2}$/.test(value), 'offset must be within ±15:59');
 
 /** The filters the list and the counts share. */
 const TRANSACTION_FILTER = {

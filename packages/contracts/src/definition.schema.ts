@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isReservedHeader } from './participant.protocol';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
@@ -13,7 +14,20 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an absolute http(s) URL');
 
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'invalid header name');
+/** A token (RFC 9110) that is not a header the coordinator sets itself. */
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'invalid header name')
+  .refine((name) => !isReservedHeader(name), {
+    error: (issue) => `header "${String(issue.input)}" is set by the coordinator and cannot be overridden`,
+  });
+
+/** Tab, visible ASCII and Latin-1 text: what undici writes (it refuses the
+ * rest at call time), less the C1 control characters. */
+const headerValue = z
+  .string()
+  .max(4096)
+  .regex(/^[\t\x20-\x7e\xa0-\xff]*$/, 'must not contain control characters (CR, LF, NUL, …) or characters beyond U+00FF');
 
 /** Retry policy of a step phase. Every field is optional; defaults below. */
 export const RetryPolicySchema = z
@@ -42,7 +56,9 @@ export const HttpEndpointSchema = z
     url: httpUrl,
     method: z.enum(['POST', 'PUT', 'PATCH', 'DELETE', 'GET']).optional(),
     timeoutMs: timeoutMs.optional(),
-    headers: z.record(headerName, z.string().max(4096)).optional(),
+    /** Sent with every call to this endpoint; none may be a header the
+     * coordinator sets itself ({@link isReservedHeader}), in any case. */
+    headers: z.record(headerName, headerValue).optional(),
   })
   .strict();
 

@@ -31,16 +31,49 @@ export const HEADERS = {
   tracestate: 'tracestate',
 } as const;
 
+/** Every protocol header of a call starts with this, and a definition may
+ * set none of them: the participant must see them as the coordinator wrote them. */
+export const ACCORD_HEADER_PREFIX = 'x-accord-';
+
+/** Headers a definition's endpoint may not set (lower case), besides
+ * {@link ACCORD_HEADER_PREFIX}: the protocol's own, the framing of the body
+ * the coordinator writes, and the hop-by-hop headers of one connection
+ * (RFC 9110 §7.6.1), which undici manages itself or refuses (`expect` too). */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(HEADERS),
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
+
+/** Whether `name`, in any case, is a header only the coordinator sets. */
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith(ACCORD_HEADER_PREFIX) || RESERVED_HEADERS.has(lower);
+}
+
 /** The same for every attempt of one phase of one step, so a participant can
  * deduplicate retries and crash replays. */
 export function idempotencyKeyFor(transactionId: string, step: string, phase: Phase): string {
   return `${transactionId}:${step}:${phase}`;
 }
 
-/** The headers of a call to a participant, but its signature. */
+/** The headers of a call to a participant, but its signature. `extra` (an
+ * endpoint's own headers) never replaces or doubles a reserved one, in any
+ * case: a definition stored before those were refused may still hold one. */
 export function participantCallHeaders(call: ParticipantCall, trace: TraceContext, extra: Record<string, string> = {}): Record<string, string> {
   const headers: Record<string, string> = {
-    ...extra,
+    ...Object.fromEntries(Object.entries(extra).filter(([name]) => !isReservedHeader(name))),
     'content-type': 'application/json',
     [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
     [HEADERS.transaction]: call.transactionId,

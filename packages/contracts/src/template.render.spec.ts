@@ -43,6 +43,21 @@ describe(renderTemplate.name, () => {
 
   it('does not read inherited properties', () => {
     expect(renderTemplate('{{input.constructor}}', scope)).toBeNull();
+    expect(renderTemplate('{{input.toString}}', scope)).toBeNull();
+  });
+
+  it('does not read an inherited property as the output of a step named like one (constructor is a valid step name)', () => {
+    expect(renderTemplate('{{steps.constructor.output}}', scope)).toBeNull();
+    expect(renderTemplate('{{steps.hasownproperty.output}}', { ...scope, outputs: Object.create({ hasownproperty: 'inherited' }) })).toBeNull();
+    expect(renderTemplate('x{{steps.constructor.output.name}}y', scope)).toBe('xy');
+    expect(renderTemplate('{{steps.constructor.output}}', { ...scope, outputs: { constructor: { id: 1 } } })).toEqual({ id: 1 });
+  });
+
+  it('leaves template-like text of other languages as it is, evaluating nothing', () => {
+    for (const text of ['${process.exit(1)}', '${input.total}', '<%= 7*7 %>', '#{7*7}', '{% if 1 %}']) expect(renderTemplate(text, scope)).toBe(text);
+    expect(renderTemplate('{{ 7*7 }}', scope)).toBeNull();
+    expect(renderTemplate('{{constructor.constructor("return process")()}}', scope)).toBeNull();
+    expect(renderTemplate('a {{input.total + 1}} b', scope)).toBe('a  b');
   });
 
   it('indexes arrays by position', () => {

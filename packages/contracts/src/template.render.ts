@@ -65,14 +65,14 @@ function lookup(raw: string, scope: TemplateScope): unknown {
   let rest: string;
   let value: unknown;
   if (ref.step !== undefined) {
-    value = scope.outputs[ref.step];
+    value = Object.hasOwn(scope.outputs, ref.step) ? scope.outputs[ref.step] : undefined;
     rest = ref.path.slice(`steps.${ref.step}.output`.length);
   } else {
     value = scope.input;
     rest = ref.path.slice('input'.length);
   }
   for (const key of rest.split('.').filter(Boolean)) {
-    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return null;
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return null;
     value = (value as Record<string, unknown>)[key];
   }
   return value === undefined ? null : value;

@@ -17,7 +17,10 @@ export function installAuthentication(fastify: FastifyInstance, authenticator: A
     if (!request.url.startsWith('/v1')) return;
     let principal: Principal | null;
     try {
-      principal = await authenticator.authenticate(request.headers.authorization);
+      // Node keeps the first of several Authorization headers, a proxy in
+      // front may read another: a request naming two credentials has none.
+      const given = request.raw.headersDistinct.authorization ?? [];
+      principal = given.length > 1 ? null : await authenticator.authenticate(given[0]);
     } catch (error) {
       // An API key not in the cache while Postgres is down: the credential
       // cannot be checked, which is not the caller's fault.

@@ -5,6 +5,7 @@ import { EngineError, StartTransaction } from '@accord/engine';
 import { Public } from '../auth/scopes';
 import { HttpExceptionFilter } from '../errors/http-exception.filter';
 import { parse } from '../parse-request';
+import { refusedBodyPart } from '../request-body.rules';
 
 /**
  * START_TRANSPORT: `accord.transactions.start` over NATS or RabbitMQ, with
@@ -26,6 +27,9 @@ export class StartMessagesController {
   @MessagePattern(START_PATTERN)
   async startFromMessage(@Payload() raw: unknown): Promise<{ id: string; status: string } | ErrorBody> {
     try {
+      // The HTTP body parser's rules: a message has no parser of ours in front.
+      const refused = refusedBodyPart(raw);
+      if (refused) throw new EngineError('VALIDATION_FAILED', 'invalid start request', [refused]);
       const { headers, ...fields } = parse(StartMessageSchema, raw, 'start request');
       const body = parse(StartBodySchema, fields, 'start request');
       if (body.idempotencyKey === undefined) {

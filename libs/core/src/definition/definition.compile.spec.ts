@@ -247,6 +247,15 @@ describe(compileDefinition.name, () => {
     expect(issues(saga([{ name: 'a', action: { url: 'http://a/x', verb: 'POST' } }]))[0].path).toBe('steps[0].action');
   });
 
+  it('rejects a bad or reserved endpoint header at its own path, by what is wrong with it', () => {
+    const headers = { 'bad header': 'x', 'X-Accord-Step': 'y', 'x-ok': 'a\r\nb' };
+    expect(issues(saga([{ name: 'a', action: { url: 'http://a/x', headers } }]))).toEqual([
+      { path: 'steps[0].action.headers.bad header', message: 'invalid header name' },
+      { path: 'steps[0].action.headers.X-Accord-Step', message: 'header "X-Accord-Step" is set by the coordinator and cannot be overridden' },
+      { path: 'steps[0].action.headers.x-ok', message: expect.stringContaining('control characters') },
+    ]);
+  });
+
   it.each([
     ['maxAttempts 0', { maxAttempts: 0 }, 'maxAttempts'],
     ['a fractional maxAttempts', { maxAttempts: 1.5 }, 'maxAttempts'],

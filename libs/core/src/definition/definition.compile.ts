@@ -128,15 +128,26 @@ function zodIssues(error: z.ZodError): ValidationIssue[] {
 }
 
 /** A failed union (an endpoint that is neither a valid HTTP nor a valid
- * message endpoint) is reported through the branch that came closest, so the
- * caller sees e.g. `action.method` instead of a bare "Invalid input". */
+ * message endpoint) is reported through the branch that came closest
+ * ({@link distance}), so the
+ * caller sees e.g. `action.method` instead of a bare "Invalid input"; a bad
+ * record key by its own message instead of "Invalid key in record". */
 function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): { path: PropertyKey[]; message: string }[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_key') return flattenIssues(issue.issues, path);
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      const closest = issue.errors.reduce((best, branch) => (distance(branch) < distance(best) ? branch : best));
       if (closest.length > 0) return flattenIssues(closest, path);
     }
     return [{ path, message: issue.message }];
   });
+}
+
+/** How far a union branch is from the input: its number of issues, but a
+ * branch whose discriminator does not match (a message endpoint for a body
+ * without `transport`) is farther than any other. */
+function distance(branch: readonly z.core.$ZodIssue[]): number {
+  const missed = branch.some((issue) => issue.code === 'invalid_union' && issue.errors.length === 0 && 'discriminator' in issue);
+  return missed ? Infinity : branch.length;
 }
