@@ -112,7 +112,7 @@ async function main(processes: DemoProcesses): Promise<void> {
 }
 
 async function report(outcomes: Outcome[], nats: 'found' | 'started'): Promise<void> {
-  const get = async (service: ServiceName, path: string) => (await fetch(`${urlOf(service)}${path}`)).json() as Promise<unknown>;
+  const get = async (service: ServiceName, path: string) => (await fetch(`${urlOf(service)}${path}`)).json();
   const width = Math.max(...outcomes.map((o) => o.scenario.title.length));
   const lines = [
     '',

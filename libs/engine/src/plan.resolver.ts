@@ -22,7 +22,7 @@ export class PlanResolver {
     const record = await this.definitions.get(ref.definitionName!, ref.definitionVersion!);
     if (!record) throw new Error(`definition ${key} is missing`);
     const { name: _name, ...spec } = record.body;
-    const plan = compile(spec as Spec);
+    const plan = compile(spec);
     this.cache.set(key, plan);
     return plan;
   }

@@ -17,6 +17,9 @@ const carrierGetter = {
   keys: (carrier: Record<string, string | null | undefined>) => Object.keys(carrier),
   get: (carrier: Record<string, string | null | undefined>, key: string) => carrier[key] ?? undefined,
 };
+const carrierSetter = {
+  set: (carrier: Record<string, string>, key: string, value: string) => (carrier[key] = value),
+};
 
 function extract(trace: TraceContext | CallerTrace | null): Context {
   return trace ? W3C.extract(ROOT_CONTEXT, trace, carrierGetter) : ROOT_CONTEXT;
@@ -24,7 +27,7 @@ function extract(trace: TraceContext | CallerTrace | null): Context {
 
 function contextOf(ctx: Context): TraceContext {
   const carrier: Record<string, string> = {};
-  W3C.inject(ctx, carrier, { set: (c, k, v) => (c[k] = v) });
+  W3C.inject(ctx, carrier, carrierSetter);
   return { traceparent: carrier.traceparent, tracestate: carrier.tracestate ?? null };
 }
 

@@ -17,7 +17,7 @@ const PAGE_SIZE = 25;
 function filterOf(query: Record<string, string>): TransactionFilter {
   const filter: Record<string, string> = {};
   for (const field of FILTER_FIELDS) if (query[field]) filter[field] = query[field];
-  return filter as TransactionFilter;
+  return filter;
 }
 
 export function TransactionsPage() {

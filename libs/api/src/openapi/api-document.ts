@@ -34,7 +34,7 @@ function responses(route: ApiRoute): ZodOpenApiResponsesObject {
       ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
     };
   }
-  return out as ZodOpenApiResponsesObject;
+  return out;
 }
 
 function operation(operationId: string, route: ApiRoute): ZodOpenApiOperationObject {

@@ -15,8 +15,8 @@ export function compileDefinition(body: unknown): Compiled<{ name: string; spec:
   const parsed = DefinitionSchema.safeParse(body);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const { name, ...spec } = parsed.data;
-  const planned = planSpec(spec as Spec);
-  return planned.ok ? { ok: true, value: { name, spec: spec as Spec, plan: planned.value } } : planned;
+  const planned = planSpec(spec);
+  return planned.ok ? { ok: true, value: { name, spec, plan: planned.value } } : planned;
 }
 
 /** Validates an inline spec (a definition body without `name`). */

@@ -9,7 +9,7 @@ export const MASK = '***';
  * (the API, the attempt log, logs, errors) shows this masked copy instead.
  */
 export function maskSpec<T extends Spec>(spec: T): T {
-  return { ...spec, steps: spec.steps.map((step) => maskEndpoints(step)) } as T;
+  return { ...spec, steps: spec.steps.map((step) => maskEndpoints(step)) };
 }
 
 function maskEndpoints<S extends object>(step: S): S {

@@ -59,7 +59,7 @@ export abstract class MachineDraft<S extends TransactionState> {
 
   protected resolveStuck(noun: string): Rejected {
     if (this.state.status !== STEP_STATUS.STUCK) return ['invalid-state', `only a STUCK ${noun} can be resolved (it is ${this.state.status})`];
-    this.state.status = 'RESOLVED' as S['status'];
+    this.state.status = 'RESOLVED';
     for (const step of this.state.steps) step.dueAt = null;
     return null;
   }
@@ -89,7 +89,7 @@ export abstract class MachineDraft<S extends TransactionState> {
 
   /** The transaction stops for an operator; the first stuck step says why. */
   protected markStuck(): void {
-    this.state.status = STEP_STATUS.STUCK as S['status'];
+    this.state.status = STEP_STATUS.STUCK;
     const step = this.state.steps.find((s) => s.status === STEP_STATUS.STUCK);
     this.state.stuckReason = step
       ? { step: step.name, phase: step.phase, message: step.lastError ?? `${step.phase} failed` }
@@ -103,7 +103,7 @@ export abstract class MachineDraft<S extends TransactionState> {
 
   /** Events are deserialised by the shell: never let an unknown one through. */
   protected unknownEvent(event: never): Rejected {
-    return ['invalid-state', `unknown event type "${(event as { type?: unknown }).type}"`];
+    return ['invalid-state', `unknown event type "${String((event as { type?: unknown }).type)}"`];
   }
 
   /** The step owing exactly this call, or null: a result for anything else is stale. */

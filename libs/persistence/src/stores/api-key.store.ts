@@ -60,7 +60,7 @@ export class ApiKeyStore {
   /** Null when an active key already has this name. */
   async create(key: { name: string; scopes: Scope[]; token: string }, actor: string): Promise<ApiKeyRecord | null> {
     try {
-      const rows = await this.db.query(
+      const rows = await this.db.query<Record<string, unknown>[]>(
         `WITH k AS (
            INSERT INTO api_keys (id, name, token_hash, scopes) VALUES (gen_random_uuid(), $1, $2, $3::text[]) RETURNING ${COLUMNS}),
          a AS (
@@ -78,13 +78,13 @@ export class ApiKeyStore {
 
   /** Keys in use (not revoked), oldest first. */
   async list(): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at, id`);
+    const rows = await this.db.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at, id`);
     return rows.map(map);
   }
 
   /** Null when there is no such key in use. */
   async revoke(id: string, actor: string): Promise<ApiKeyRecord | null> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<Record<string, unknown>[]>(
       `WITH k AS (
          UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}),
        a AS (

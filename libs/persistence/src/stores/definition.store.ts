@@ -49,7 +49,7 @@ export class DefinitionStore {
       const latest = await this.readLatest(name);
       if (latest && latest.hash === hash) return { record: latest, created: false };
       try {
-        const rows = await this.db.query(
+        const rows = await this.db.query<Record<string, unknown>[]>(
           `WITH d AS (INSERT INTO definitions (name, version, type, body, hash) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING ${COLUMNS})
            SELECT d.*, pg_notify('${DEFINITIONS_NOTIFY_CHANNEL}', d.name) AS notified FROM d`,
           [name, (latest?.version ?? 0) + 1, type, JSON.stringify(body), hash],
@@ -86,7 +86,7 @@ export class DefinitionStore {
   }
 
   async listLatest(): Promise<DefinitionRecord[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<Record<string, unknown>[]>(
       `SELECT DISTINCT ON (name) ${COLUMNS} FROM definitions ORDER BY name, version DESC`,
     );
     return rows.map(map);
@@ -94,7 +94,7 @@ export class DefinitionStore {
 
   /** Versions of `name`, newest first: at most `limit`, older than `before` if given. */
   async versions(name: string, limit: number, before?: number): Promise<DefinitionRecord[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<Record<string, unknown>[]>(
       `SELECT ${COLUMNS} FROM definitions WHERE name = $1 AND ($2::int IS NULL OR version < $2)
        ORDER BY version DESC LIMIT $3`,
       [name, before ?? null, limit],

@@ -19,13 +19,13 @@ export class GaugeStore {
 
   /** Transactions still moving (not terminal, not STUCK): what MAX_IN_FLIGHT limits. */
   async inFlight(): Promise<number> {
-    const rows = await this.db.query(`SELECT (${IN_FLIGHT_COUNT}) AS n`);
-    return (rows[0] as { n: number }).n;
+    const rows = await this.db.query<[{ n: number }]>(`SELECT (${IN_FLIGHT_COUNT}) AS n`);
+    return rows[0].n;
   }
 
   /** One round trip; the counts use the status and due indexes. */
   async read(): Promise<GaugeReading> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<[{ in_flight: number; stuck: number; due_steps: number; oldest_due_seconds: number }]>(
       `SELECT
          (${IN_FLIGHT_COUNT}) AS in_flight,
          (SELECT count(*)::int FROM transactions WHERE status IN ${sqlStatusList([SAGA_STATUS.STUCK])}) AS stuck,
@@ -34,7 +34,7 @@ export class GaugeStore {
        FROM steps
        WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())`,
     );
-    const row = rows[0] as { in_flight: number; stuck: number; due_steps: number; oldest_due_seconds: number };
+    const row = rows[0];
     return { inFlight: row.in_flight, stuck: row.stuck, dueSteps: row.due_steps, oldestDueSeconds: Math.max(0, row.oldest_due_seconds) };
   }
 }

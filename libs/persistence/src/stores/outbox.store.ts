@@ -21,14 +21,15 @@ export class OutboxStore {
   constructor(private readonly db: DataSource) {}
 
   async take(limit: number, leaseMs: number): Promise<OutboxItem[]> {
-    const rows = await this.db.query(
+    // An UPDATE … RETURNING answers [rows, affected count] through TypeORM's pg driver.
+    const [rows] = await this.db.query<[Record<string, unknown>[], number]>(
       `UPDATE outbox SET due_at = now() + make_interval(secs => $2 / 1000.0), attempts = attempts + 1
        WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND due_at <= now()
                     ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING id, topic, transaction_id, payload, attempts`,
       [limit, leaseMs],
     );
-    return (rows[0] as Record<string, unknown>[]).map((r) => ({
+    return rows.map((r) => ({
       id: String(r.id),
       topic: r.topic as string,
       transactionId: r.transaction_id as string,

@@ -10,7 +10,7 @@ export class RetentionStore {
 
   /** One batch; returns how many transactions it deleted. */
   async purge(olderThanDays: number, batchSize: number): Promise<number> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<[{ n: number }]>(
       `WITH doomed AS (
          SELECT id FROM transactions
          WHERE finished_at IS NOT NULL AND finished_at < now() - make_interval(days => $1) AND status IN ${TERMINAL}
@@ -23,6 +23,6 @@ export class RetentionStore {
        SELECT count(*)::int AS n FROM t`,
       [olderThanDays, batchSize],
     );
-    return rows[0].n as number;
+    return rows[0].n;
   }
 }

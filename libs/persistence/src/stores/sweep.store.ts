@@ -19,7 +19,7 @@ export class SweepStore {
 
   /** Calls that are due for longer than `graceMs` and have no live lease. */
   async owedCalls(graceMs: number, limit: number): Promise<OwedCall[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<Record<string, unknown>[]>(
       `SELECT s.transaction_id, s.name, s.phase, s.attempt, s.due_at, t.traceparent, t.tracestate
        FROM steps s JOIN transactions t ON t.id = s.transaction_id
        WHERE s.due_at <= now() - make_interval(secs => $1 / 1000.0)
@@ -27,7 +27,7 @@ export class SweepStore {
        ORDER BY s.due_at LIMIT $2`,
       [graceMs, limit],
     );
-    return rows.map((r: Record<string, unknown>) => ({
+    return rows.map((r) => ({
       transactionId: r.transaction_id as string,
       step: r.name as string,
       // only the machines write it, and a step owing a call has a phase
@@ -39,12 +39,12 @@ export class SweepStore {
   }
 
   async overdueDeadlines(limit: number): Promise<string[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<{ id: string }[]>(
       `SELECT id FROM transactions WHERE status IN ${sqlStatusList(DEADLINE_STATUSES)} AND deadline_at IS NOT NULL AND deadline_at <= now()
          AND NOT pivot_passed
        ORDER BY deadline_at LIMIT $1`,
       [limit],
     );
-    return rows.map((r: { id: string }) => r.id);
+    return rows.map((r) => r.id);
   }
 }

@@ -43,14 +43,14 @@ export class TransactionQueryStore {
     if (filter.after) {
       where.push(`(created_at, id) < ($${params.push(filter.after.createdAt)}::timestamptz, $${params.push(filter.after.id)}::uuid)`);
     }
-    const rows = await this.db.query(
+    const rows = await this.db.query<Record<string, unknown>[]>(
       `SELECT id, definition_name, definition_version, type, status, created_at, updated_at,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
        FROM transactions ${whereClause(where)}
        ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit)}`,
       params,
     );
-    return rows.map((r: Record<string, unknown>) => ({
+    return rows.map((r) => ({
       id: r.id as string,
       definitionName: r.definition_name as string | null,
       definitionVersion: r.definition_version as number | null,
@@ -65,22 +65,22 @@ export class TransactionQueryStore {
   /** How many transactions match `filter`, by status (statuses with none are absent). */
   async countsByStatus(filter: Omit<TransactionFilter, 'status'>): Promise<Map<string, number>> {
     const { where, params } = conditions(filter);
-    const rows = await this.db.query(`SELECT status, count(*)::int AS n FROM transactions ${whereClause(where)} GROUP BY status`, params);
-    return new Map(rows.map((r: { status: string; n: number }) => [r.status, r.n]));
+    const rows = await this.db.query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM transactions ${whereClause(where)} GROUP BY status`, params);
+    return new Map(rows.map((r) => [r.status, r.n]));
   }
 
   async countByStatus(status: TransactionStatus): Promise<number> {
-    const rows = await this.db.query('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
+    const rows = await this.db.query<[{ n: number }]>('SELECT count(*)::int AS n FROM transactions WHERE status = $1', [status]);
     return rows[0].n;
   }
 
   async idsByStatus(status: TransactionStatus, definition: string | undefined, limit: number): Promise<string[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<{ id: string }[]>(
       `SELECT id FROM transactions WHERE status = $1 AND ($2::text IS NULL OR definition_name = $2)
        ORDER BY created_at LIMIT $3`,
       [status, definition ?? null, limit],
     );
-    return rows.map((r: { id: string }) => r.id);
+    return rows.map((r) => r.id);
   }
 }
 

@@ -73,7 +73,7 @@ export class TransactionStore {
   }
 
   async findIdempotencyKey(key: string): Promise<{ requestHash: string; transactionId: string } | null> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<{ request_hash: string; transaction_id: string }[]>(
       'SELECT request_hash, transaction_id FROM idempotency_keys WHERE key = $1',
       [key],
     );

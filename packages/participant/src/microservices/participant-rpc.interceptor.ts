@@ -3,6 +3,7 @@ import { RpcException } from '@nestjs/microservices';
 import type { RpcErrorReply } from '@accord/contracts';
 import { from, map, type Observable } from 'rxjs';
 import { Barrier } from '../barrier';
+import { describeThrown } from '../describe-thrown';
 import { answerMessageCall } from '../message-call.answer';
 import type { ParticipantAnswer } from '../participant-call.answer';
 import { nestParticipantCall, type ParticipantCallHolder } from '../nest/participant-call.holder';
@@ -31,7 +32,7 @@ export class ParticipantRpcInterceptor implements NestInterceptor {
     return from(this.answer(data, next)).pipe(
       map((answer) => {
         if (answer.status >= 200 && answer.status < 300) return answer.body;
-        if (answer.error !== undefined) this.logger.warn(`participant call failed, answered ${answer.status}: ${String(answer.error)}`);
+        if (answer.error !== undefined) this.logger.warn(`participant call failed, answered ${answer.status}: ${describeThrown(answer.error)}`);
         throw new RpcException(errorReply(answer));
       }),
     );

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, ty
 import type { IncomingHttpHeaders } from 'node:http';
 import { from, map, type Observable } from 'rxjs';
 import { Barrier } from '../barrier';
+import { describeThrown } from '../describe-thrown';
 import { answerParticipantCall, type ParticipantAnswer } from '../participant-call.answer';
 import { nestParticipantCall, type ParticipantCallHolder } from './participant-call.holder';
 import { ACCORD_PARTICIPANT_OPTIONS, type AccordParticipantModuleOptions } from './participant-module.options';
@@ -39,7 +40,7 @@ export class ParticipantInterceptor implements NestInterceptor {
     const reply = http.getResponse<ParticipantReply>();
     return from(this.answer(request, next)).pipe(
       map((answer) => {
-        if (answer.error !== undefined) this.logger.warn(`participant call failed, answered ${answer.status}: ${String(answer.error)}`);
+        if (answer.error !== undefined) this.logger.warn(`participant call failed, answered ${answer.status}: ${describeThrown(answer.error)}`);
         reply.status(answer.status);
         for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
         return answer.body;
