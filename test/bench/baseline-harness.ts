@@ -43,12 +43,12 @@ export const INSERT_SAGA_SQL = (definition: string, leaseMs: number) => `
 export interface Harness {
   db: Pool;
   /** A statement, named (prepared) unless BENCH_BASELINE_PREPARED=0, as TypeORM's query() would send it. */
-  sql(name: string, text: string, values: unknown[]): QueryConfig;
-  enqueue(job: StepJob): Promise<void>;
+  sql: (name: string, text: string, values: unknown[]) => QueryConfig;
+  enqueue: (job: StepJob) => Promise<void>;
   /** POSTs the participant call of one step; answers its status and body text. */
-  call(job: StepJob, input: unknown): Promise<{ statusCode: number; text: string }>;
+  call: (job: StepJob, input: unknown) => Promise<{ statusCode: number; text: string }>;
   /** Tells the driver that the saga has completed. */
-  finished(transactionId: string): void;
+  finished: (transactionId: string) => void;
   /** This process, as the attempt log's worker. */
   worker: string;
 }

@@ -104,8 +104,9 @@ describe('a broker that goes away mid-run', () => {
   }, 120_000);
 
   it('settles every transaction, each effect once, after RabbitMQ closes every connection', async () => {
-    const ids = await runThrough('rmq', async () => {
+    const ids = await runThrough('rmq', () => {
       vhost.closeConnections();
+      return Promise.resolve();
     });
     await expectAllCompletedOnce(ids);
   }, 120_000);

@@ -80,7 +80,7 @@ it(
         await crashAndRestart(`at ${Math.round(share * 100)} % settled`);
       }
     };
-    let later: Promise<void> | null = null;
+    let later = Promise.resolve();
     const starts = await startWithBlowHalfway(api, transfers, async () => {
       await crashAndRestart('half-way through the starts');
       later = laterKills();

@@ -47,7 +47,7 @@ it(
       keyPrefix: `flaky-${Date.now().toString(36)}`,
       callTimeoutMs: CALL_TIMEOUT_MS,
     });
-    const starts = await startWithBlowHalfway(api, transfers, async () => undefined);
+    const starts = await startWithBlowHalfway(api, transfers, () => Promise.resolve());
     let faults: Record<string, number> = {};
 
     await expectEveryTransferSettledIntact({

@@ -47,7 +47,7 @@ it(
       keyPrefix: `slowloris-${Date.now().toString(36)}`,
     });
     hostile = startSlowClients(coordinator.port, PER_KIND, ADMIN_TOKEN);
-    const starts = await startWithBlowHalfway(api, transfers, async () => undefined);
+    const starts = await startWithBlowHalfway(api, transfers, () => Promise.resolve());
 
     const opened = () => Object.values(hostile!.opened).reduce((a, b) => a + b, 0);
     await expectEveryTransferSettledIntact({

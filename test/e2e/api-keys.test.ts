@@ -157,28 +157,28 @@ describe('API keys', () => {
       scope: Scope;
       success: number;
       /** A fresh request that succeeds for a credential with the scope. */
-      prepare: () => Promise<{ path: string; body?: unknown }>;
+      prepare: () => { path: string; body?: unknown } | Promise<{ path: string; body?: unknown }>;
     }
 
     const routes: Route[] = [
-      { method: 'POST', route: '/v1/definitions', scope: 'definitions:write', success: 201, prepare: async () => ({ path: '/v1/definitions', body: twoStepSaga(participant.url, unique('matrix-def'), 'ok') }) },
-      { method: 'GET', route: '/v1/definitions', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions' }) },
-      { method: 'GET', route: '/v1/definitions/{name}', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions/keys-ok' }) },
-      { method: 'GET', route: '/v1/definitions/{name}/versions', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions/keys-ok/versions' }) },
-      { method: 'GET', route: '/v1/definitions/{name}/versions/{version}', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/definitions/keys-ok/versions/1' }) },
-      { method: 'POST', route: '/v1/transactions', scope: 'transactions:write', success: 201, prepare: async () => ({ path: '/v1/transactions', body: { definition: 'keys-ok', input: {} } }) },
-      { method: 'GET', route: '/v1/transactions', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/transactions' }) },
-      { method: 'GET', route: '/v1/transactions/counts', scope: 'transactions:read', success: 200, prepare: async () => ({ path: '/v1/transactions/counts' }) },
+      { method: 'POST', route: '/v1/definitions', scope: 'definitions:write', success: 201, prepare: () => ({ path: '/v1/definitions', body: twoStepSaga(participant.url, unique('matrix-def'), 'ok') }) },
+      { method: 'GET', route: '/v1/definitions', scope: 'transactions:read', success: 200, prepare: () => ({ path: '/v1/definitions' }) },
+      { method: 'GET', route: '/v1/definitions/{name}', scope: 'transactions:read', success: 200, prepare: () => ({ path: '/v1/definitions/keys-ok' }) },
+      { method: 'GET', route: '/v1/definitions/{name}/versions', scope: 'transactions:read', success: 200, prepare: () => ({ path: '/v1/definitions/keys-ok/versions' }) },
+      { method: 'GET', route: '/v1/definitions/{name}/versions/{version}', scope: 'transactions:read', success: 200, prepare: () => ({ path: '/v1/definitions/keys-ok/versions/1' }) },
+      { method: 'POST', route: '/v1/transactions', scope: 'transactions:write', success: 201, prepare: () => ({ path: '/v1/transactions', body: { definition: 'keys-ok', input: {} } }) },
+      { method: 'GET', route: '/v1/transactions', scope: 'transactions:read', success: 200, prepare: () => ({ path: '/v1/transactions' }) },
+      { method: 'GET', route: '/v1/transactions/counts', scope: 'transactions:read', success: 200, prepare: () => ({ path: '/v1/transactions/counts' }) },
       { method: 'GET', route: '/v1/transactions/{id}', scope: 'transactions:read', success: 200, prepare: async () => ({ path: `/v1/transactions/${await stuckTransaction()}` }) },
       { method: 'GET', route: '/v1/transactions/{id}/attempts', scope: 'transactions:read', success: 200, prepare: async () => ({ path: `/v1/transactions/${await stuckTransaction()}/attempts` }) },
       { method: 'POST', route: '/v1/transactions/{id}/abort', scope: 'transactions:write', success: 202, prepare: async () => ({ path: `/v1/transactions/${await runningTransaction()}/abort` }) },
-      { method: 'POST', route: '/v1/admin/transactions/retry', scope: 'admin', success: 202, prepare: async () => ({ path: '/v1/admin/transactions/retry', body: { status: 'STUCK', definition: 'nothing-stuck' } }) },
+      { method: 'POST', route: '/v1/admin/transactions/retry', scope: 'admin', success: 202, prepare: () => ({ path: '/v1/admin/transactions/retry', body: { status: 'STUCK', definition: 'nothing-stuck' } }) },
       { method: 'POST', route: '/v1/admin/transactions/{id}/retry', scope: 'admin', success: 202, prepare: async () => ({ path: `/v1/admin/transactions/${await stuckTransaction()}/retry`, body: { note: 'matrix' } }) },
       { method: 'POST', route: '/v1/admin/transactions/{id}/skip', scope: 'admin', success: 202, prepare: async () => ({ path: `/v1/admin/transactions/${await stuckTransaction()}/skip`, body: { step: 'reserve', note: 'matrix' } }) },
       { method: 'POST', route: '/v1/admin/transactions/{id}/resolve', scope: 'admin', success: 202, prepare: async () => ({ path: `/v1/admin/transactions/${await stuckTransaction()}/resolve`, body: { note: 'matrix' } }) },
-      { method: 'GET', route: '/v1/admin/audit', scope: 'admin', success: 200, prepare: async () => ({ path: '/v1/admin/audit' }) },
-      { method: 'POST', route: '/v1/admin/api-keys', scope: 'admin', success: 201, prepare: async () => ({ path: '/v1/admin/api-keys', body: { name: unique('matrix-key'), scopes: ['transactions:read'] } }) },
-      { method: 'GET', route: '/v1/admin/api-keys', scope: 'admin', success: 200, prepare: async () => ({ path: '/v1/admin/api-keys' }) },
+      { method: 'GET', route: '/v1/admin/audit', scope: 'admin', success: 200, prepare: () => ({ path: '/v1/admin/audit' }) },
+      { method: 'POST', route: '/v1/admin/api-keys', scope: 'admin', success: 201, prepare: () => ({ path: '/v1/admin/api-keys', body: { name: unique('matrix-key'), scopes: ['transactions:read'] } }) },
+      { method: 'GET', route: '/v1/admin/api-keys', scope: 'admin', success: 200, prepare: () => ({ path: '/v1/admin/api-keys' }) },
       { method: 'DELETE', route: '/v1/admin/api-keys/{id}', scope: 'admin', success: 204, prepare: async () => ({ path: `/v1/admin/api-keys/${(await createKey(admin, unique('doomed'), ['transactions:read'])).id}` }) },
     ];
 

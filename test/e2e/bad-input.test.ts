@@ -768,5 +768,5 @@ function fuzzCase(definition: unknown, start: unknown, transactionId: string): f
     { weight: 1, arbitrary: target(`/v1/admin/transactions/${transactionId}/resolve`, { note: 'fuzz' }) },
     { weight: 1, arbitrary: target(`/v1/admin/transactions/${transactionId}/retry`, { note: 'fuzz' }) },
     { weight: 1, arbitrary: target('/v1/admin/transactions/retry', { status: 'STUCK', definition: 'checkout', limit: 5 }) },
-  ) as fc.Arbitrary<FuzzCase>;
+  );
 }

@@ -162,8 +162,8 @@ describe(AccordClient.name, () => {
 
     const sent = proxy.startBodies.slice(before) as Array<{ idempotencyKey: string }>;
     expect(sent).toHaveLength(2);
-    expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
-    expect(started).toMatchObject({ created: false, idempotencyKey: sent[0]!.idempotencyKey, transaction: { status: 'COMPLETED' } });
+    expect(sent[1].idempotencyKey).toBe(sent[0].idempotencyKey);
+    expect(started).toMatchObject({ created: false, idempotencyKey: sent[0].idempotencyKey, transaction: { status: 'COMPLETED' } });
     const all = await client.list({ definition: 'lost-answer' });
     expect(all.items.map((t) => t.id)).toEqual([started.transaction.id]);
     expect(await calls(participant.url, '/lost-answer/reserve')).toHaveLength(1);

@@ -85,7 +85,7 @@ describe('tracing over OTLP', () => {
       const [span, ...above] = ancestry(spans, parentId);
       expect(span).toMatchObject({
         traceId: caller.traceId,
-        name: `accord.step ${call.headers['x-accord-phase']}`,
+        name: `accord.step ${String(call.headers['x-accord-phase'])}`,
         kind: KIND_CLIENT,
         service: 'accord-under-test',
         attributes: expect.objectContaining({

@@ -49,13 +49,13 @@ interface Binding {
   close(): Promise<void>;
 }
 
-const BINDINGS: Array<[string, (url: string) => Promise<Binding>]> = [
+const BINDINGS: Array<[string, (url: string) => Binding | Promise<Binding>]> = [
   [
     'a pg Pool',
-    async (url) => {
+    (url) => {
       const own = new Pool({ connectionString: url, max: 25 });
       return {
-        barrier: new Barrier(own) as Barrier<object>,
+        barrier: new Barrier(own),
         write: async (context, e) => {
           const { client } = context as BarrierContext;
           await client.query('INSERT INTO effects (transaction_id, phase, delta) VALUES ($1, $2, $3)', [e.transactionId, e.phase, e.delta]);
@@ -69,7 +69,7 @@ const BINDINGS: Array<[string, (url: string) => Promise<Binding>]> = [
     async (url) => {
       const dataSource = await new DataSource({ type: 'postgres', url, entities: [EffectEntity], extra: { max: 25 } }).initialize();
       return {
-        barrier: new Barrier(typeormDatabase(dataSource)) as Barrier<object>,
+        barrier: new Barrier(typeormDatabase(dataSource)),
         // Through a repository's save(), which must join the barrier's transaction, not commit one of its own.
         write: async (context, e) => {
           const { manager } = context as BarrierContext<{ manager: DataSource['manager'] }>;
@@ -192,10 +192,11 @@ describe.each(BINDINGS)('%s barrier', (_name, bind) => {
 
   it('hands the stored action result to its compensation', async () => {
     const tx = newTx();
-    await barrier.run(key(tx, 'action'), async () => ({ reservationId: 'r-1' }));
+    await barrier.run(key(tx, 'action'), () => Promise.resolve({ reservationId: 'r-1' }));
     let seen: unknown;
-    await barrier.run(key(tx, 'compensation'), async ({ forwardResult }) => {
+    await barrier.run(key(tx, 'compensation'), ({ forwardResult }) => {
       seen = forwardResult;
+      return Promise.resolve();
     });
 
     expect(seen).toEqual({ reservationId: 'r-1' });
@@ -206,8 +207,9 @@ describe.each(BINDINGS)('%s barrier', (_name, bind) => {
     const refused = await barrier.run(key(tx, 'action'), refuse('INSUFFICIENT_FUNDS'));
     const duplicate = await barrier.run(key(tx, 'action'), effect(tx, 'action', -10));
     let compensated = false;
-    const compensation = await barrier.run(key(tx, 'compensation'), async () => {
+    const compensation = await barrier.run(key(tx, 'compensation'), () => {
       compensated = true;
+      return Promise.resolve();
     });
 
     const body = { error: { code: 'INSUFFICIENT_FUNDS', message: 'insufficient funds', details: { missing: 5 } } };

@@ -25,12 +25,12 @@ describe('safe targets at call time', () => {
   let dns: Record<string, string[][]>;
   const lookups: string[] = [];
 
-  const resolve: Resolver = async (hostname) => {
+  const resolve: Resolver = (hostname) => {
     lookups.push(hostname);
     const answers = dns[hostname];
-    if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    if (!answers) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
     const answer = answers.length > 1 ? answers.shift()! : answers[0];
-    return answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    return Promise.resolve(answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   };
 
   const policy = (options: { production?: boolean; allow?: string; selfPorts?: number[] } = {}): TargetPolicy => {

@@ -29,7 +29,7 @@ class InventoryController {
       'INSERT INTO reservations (transaction_id, sku, quantity) VALUES ($1, $2, $3) RETURNING id',
       [ctx.call.transactionId, input.sku, input.quantity],
     );
-    return { reservationId: rows[0]!.id };
+    return { reservationId: rows[0].id };
   }
 
   @Post('release')

@@ -103,9 +103,9 @@ describe(TransactionStore.name, () => {
     const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim(call(id, 'a', 1))));
     const granted = claims.filter((c) => c !== null);
     expect(granted).toHaveLength(1);
-    expect(granted[0]!.claim).toBe(1);
-    expect(granted[0]!.resumed).toBe(false);
-    expect(granted[0]!.record.steps[0].input).toEqual({ n: 1 });
+    expect(granted[0].claim).toBe(1);
+    expect(granted[0].resumed).toBe(false);
+    expect(granted[0].record.steps[0].input).toEqual({ n: 1 });
     await new Promise((r) => setTimeout(r, 300));
     // the first holder's lease ran out: whoever takes the call over is told it may have been sent
     expect(await store.claim(call(id, 'a', 1))).toMatchObject({ claim: 2, resumed: true });
@@ -170,7 +170,10 @@ describe(TransactionStore.name, () => {
     const sweeper = new Sweeper(new SweepStore(sweepDb), queue, {
       intervalMs: 1000,
       graceMs: 0,
-      onDeadline: async (id) => void deadlines.push(id),
+      onDeadline: (id) => {
+        deadlines.push(id);
+        return Promise.resolve();
+      },
       onError: (error) => {
         throw error;
       },

@@ -67,12 +67,14 @@ export async function prepareTransfers(
  * failure is rethrown after the starts.
  */
 export async function startWithBlowHalfway(apis: Api | readonly Api[], transfers: readonly Transfer[], blow: () => Promise<void>): Promise<StartReport> {
-  let struck: Promise<void> | null = null;
+  let blown = false;
+  let struck = Promise.resolve();
   const starts = await startTransfers(apis, transfers, {
     concurrency: 32,
     retryForMs: 60_000,
     onAccepted: (accepted) => {
-      if (accepted >= transfers.length / 2 && !struck) {
+      if (accepted >= transfers.length / 2 && !blown) {
+        blown = true;
         struck = blow();
         struck.catch(() => undefined); // awaited (and rethrown) below
       }

@@ -9,11 +9,12 @@ import { pathToFileURL } from 'node:url';
 import { clearChaosReport } from './chaos-report';
 
 interface ProvisionModule {
-  provision(opts: { quiet: boolean }): Promise<{ databaseUrl: string; redisUrl: string }>;
+  provision: (opts: { quiet: boolean }) => Promise<{ databaseUrl: string; redisUrl: string }>;
 }
 
 // ts-jest compiles this file to CommonJS, which would turn a plain import()
 // into require(); the .mjs must be loaded as ES module.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body: the one way to keep import() from becoming require()
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 export default async function globalSetup(): Promise<void> {

@@ -43,8 +43,8 @@ export function serverProcess(options: ServerProcessOptions): ServerProcess {
     const keep = (chunk: Buffer): void => {
       logs = (logs + chunk.toString('utf8')).slice(-LOG_KEPT);
     };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
     let spawnError: Error | null = null;
     proc.on('error', (error) => {
       spawnError = error;

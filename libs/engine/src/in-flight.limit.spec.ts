@@ -5,7 +5,7 @@ describe(InFlightLimit.name, () => {
     let now = 0;
     let unsettled = 2;
     let counts = 0;
-    const limit = new InFlightLimit(async () => (counts++, unsettled), { max: 4, recountMs: 100, now: () => now });
+    const limit = new InFlightLimit(() => Promise.resolve((counts++, unsettled)), { max: 4, recountMs: 100, now: () => now });
     expect(await limit.admit()).toBe(true);
     expect(await limit.admit()).toBe(true);
     expect(await limit.admit()).toBe(false);
@@ -33,10 +33,7 @@ describe(InFlightLimit.name, () => {
 
   it('fails a start when the count cannot be read, and counts again on the next one', async () => {
     let fail = true;
-    const limit = new InFlightLimit(async () => {
-      if (fail) throw new Error('database down');
-      return 0;
-    }, { max: 1, recountMs: 100, now: () => 0 });
+    const limit = new InFlightLimit(() => (fail ? Promise.reject(new Error('database down')) : Promise.resolve(0)), { max: 1, recountMs: 100, now: () => 0 });
     await expect(limit.admit()).rejects.toThrow('database down');
     fail = false;
     expect(await limit.admit()).toBe(true);

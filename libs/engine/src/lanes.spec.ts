@@ -12,7 +12,10 @@ describe(Lanes.name, () => {
       await new Promise<void>((r) => (release = r));
       log.push('first end');
     });
-    const second = lanes.run('t1', async (waited) => void log.push(`second waited=${waited}`));
+    const second = lanes.run('t1', (waited) => {
+      log.push(`second waited=${waited}`);
+      return Promise.resolve();
+    });
     await tick();
     expect(log).toEqual(['first start waited=false']);
     release();
@@ -26,17 +29,15 @@ describe(Lanes.name, () => {
     const lanes = new Lanes();
     let release!: () => void;
     const blocked = lanes.run('t1', () => new Promise<void>((r) => (release = r)));
-    await expect(lanes.run('t2', async (waited) => waited)).resolves.toBe(false);
+    await expect(lanes.run('t2', (waited) => Promise.resolve(waited))).resolves.toBe(false);
     release();
     await blocked;
   });
 
   it('goes on with the next task of a key after one failed, and passes the failure to its caller only', async () => {
     const lanes = new Lanes();
-    const failed = lanes.run('t1', async () => {
-      throw new Error('boom');
-    });
-    const next = lanes.run('t1', async () => 'ok');
+    const failed = lanes.run('t1', () => Promise.reject(new Error('boom')));
+    const next = lanes.run('t1', () => Promise.resolve('ok'));
     await expect(failed).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ok');
   });

@@ -42,9 +42,9 @@ class FakeStore {
   /** Commits to refuse as lost races before accepting one (another replica won). */
   losing = 0;
 
-  async load(): Promise<TransactionRecord> {
+  load(): Promise<TransactionRecord> {
     this.loads++;
-    return structuredClone(this.current);
+    return Promise.resolve(structuredClone(this.current));
   }
 
   async commit(t: Transition): Promise<boolean> {
@@ -75,8 +75,9 @@ class FakeStore {
     return true;
   }
 
-  async logAttempt(a: unknown): Promise<void> {
+  logAttempt(a: unknown): Promise<void> {
     this.logged.push(a);
+    return Promise.resolve();
   }
 }
 
@@ -96,8 +97,14 @@ class RecordingHooks extends EngineHooks {
 const setup = (options: { announceStuck?: boolean } = {}) => {
   const store = new FakeStore();
   const enqueued: CallCommand[] = [];
-  const queue = { enqueue: async (calls: CallCommand[]) => void enqueued.push(...calls), expedite: async () => undefined };
-  const plans = { resolve: async () => PLAN };
+  const queue = {
+    enqueue: (calls: CallCommand[]) => {
+      enqueued.push(...calls);
+      return Promise.resolve();
+    },
+    expedite: () => Promise.resolve(),
+  };
+  const plans = { resolve: () => Promise.resolve(PLAN) };
   const hooks = new RecordingHooks();
   const runner = new TransitionRunner(
     store as unknown as TransactionStore,

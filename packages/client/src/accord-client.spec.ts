@@ -9,18 +9,19 @@ type Scripted = { status: number; body?: unknown; headers?: Record<string, strin
 /** A fetch that answers from a script, in order, and records every request. */
 function scriptedFetch(script: Scripted[]) {
   const requests: Array<{ url: string; method: string; headers: Record<string, string>; body: unknown }> = [];
-  const fetch = jest.fn(async (url: string | URL | Request, init?: RequestInit) => {
+  const fetch = jest.fn((url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const href = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
     requests.push({
-      url: String(url),
+      url: href,
       method: init?.method ?? 'GET',
       headers: init?.headers as Record<string, string>,
       body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
     });
     const next = script.shift();
-    if (next === undefined) throw new Error(`unscripted request ${init?.method} ${String(url)}`);
-    if (next instanceof Error || next instanceof DOMException) throw next;
+    if (next === undefined) return Promise.reject(new Error(`unscripted request ${init?.method} ${href}`));
+    if (next instanceof Error || next instanceof DOMException) return Promise.reject(next);
     const text = next.body === undefined ? '' : typeof next.body === 'string' ? next.body : JSON.stringify(next.body);
-    return new Response(text, { status: next.status, headers: next.headers });
+    return Promise.resolve(new Response(text, { status: next.status, headers: next.headers }));
   });
   return { fetch, requests, left: () => script.length };
 }

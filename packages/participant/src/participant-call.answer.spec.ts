@@ -19,7 +19,7 @@ function fakeBarrier() {
 }
 
 describe(answerParticipantCall.name, () => {
-  const route = async (input: unknown) => ({ echoed: input });
+  const route = (input: unknown) => Promise.resolve({ echoed: input });
 
   it('runs a correctly signed call through the barrier', async () => {
     const { barrier, run } = fakeBarrier();
