@@ -44,6 +44,7 @@ describe('the OpenAPI document', () => {
   let coordinator: CoordinatorProcess;
   let api: Api;
   let anonymous: Api;
+  let served: ApiDocument;
   let doc: Json;
   let operations: Array<{ route: string; operation: Json }>;
 
@@ -51,7 +52,8 @@ describe('the OpenAPI document', () => {
     coordinator = await startCoordinator({ label: 'api-document' });
     api = new Api(coordinator.url);
     anonymous = new Api(coordinator.url, null);
-    doc = (await apiDocumentOf(coordinator.url)).document;
+    served = await apiDocumentOf(coordinator.url);
+    doc = served.document;
     operations = Object.entries(doc.paths as Json).flatMap(([path, methods]) =>
       Object.entries(methods as Json).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation: operation as Json })),
     );
@@ -132,7 +134,7 @@ describe('the OpenAPI document', () => {
     ];
 
     it('covers every /v1 route', () => {
-      const document = new ApiDocument(doc);
+      const document = new ApiDocument(served.document);
       const covered = requests.map(([method, path]) => document.operationFor(method, path)!);
       expect(covered.map((o) => `${o.method} ${o.route}`).sort()).toEqual(operations.map((o) => o.route).filter((r) => r.includes(' /v1')).sort());
     });
@@ -165,7 +167,7 @@ describe('the OpenAPI document', () => {
 
   describe('the check of answers against it', () => {
     it('refuses an undocumented status, a body off its schema, a missing Retry-After and a non-envelope error', () => {
-      const document = new ApiDocument(doc);
+      const document = new ApiDocument(served.document);
       const json = { 'content-type': 'application/json; charset=utf-8' };
       const view = (status: string) => ({ error: { code: status, message: 'm', details: [] } });
       expect(document.problem('GET', `/v1/transactions/${UNKNOWN_ID}`, { status: 500, body: view('INTERNAL'), headers: json })).toMatch(/500 is not documented/);

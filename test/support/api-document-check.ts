@@ -10,7 +10,18 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { request } from 'undici';
 
-type Json = Record<string, any>;
+/** The parts of the coordinator's OpenAPI 3.1 document this check reads. */
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, DocumentedOperation>>;
+  components?: object;
+}
+interface DocumentedOperation {
+  responses: Record<string, DocumentedResponse>;
+}
+interface DocumentedResponse {
+  headers?: Record<string, { required?: boolean }>;
+  content?: Record<string, { schema?: object }>;
+}
 
 export interface Answer {
   status: number;
@@ -27,7 +38,7 @@ interface Operation {
   matcher: RegExp;
   params: number;
   method: string;
-  spec: Json;
+  spec: DocumentedOperation;
 }
 
 export class ApiDocument {
@@ -35,13 +46,13 @@ export class ApiDocument {
   private readonly operations: Operation[];
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(readonly document: Json) {
+  constructor(readonly document: OpenApiDocument) {
     addFormats(this.ajv);
-    this.operations = Object.entries(document.paths as Json).flatMap(([route, methods]) =>
-      Object.entries(methods as Json).map(([method, spec]) => ({
+    this.operations = Object.entries(document.paths).flatMap(([route, methods]) =>
+      Object.entries(methods).map(([method, spec]) => ({
         route,
         method: method.toUpperCase(),
-        spec: spec as Json,
+        spec,
         params: (route.match(/\{/g) ?? []).length,
         matcher: new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`),
       })),
@@ -64,14 +75,14 @@ export class ApiDocument {
       if (!UNROUTED_STATUSES.includes(answer.status)) return `${answer.status} from an undocumented route`;
       return this.errorEnvelopeProblem(answer);
     }
-    const response = operation.spec.responses?.[String(answer.status)] as Json | undefined;
+    const response = operation.spec.responses[String(answer.status)] as DocumentedResponse | undefined;
     if (!response) {
       return `${answer.status} is not documented for ${operation.method} ${operation.route} (documented: ${Object.keys(operation.spec.responses).join(', ')})`;
     }
-    for (const [name, header] of Object.entries((response.headers ?? {}) as Json)) {
+    for (const [name, header] of Object.entries(response.headers ?? {})) {
       if (header.required && answer.headers[name.toLowerCase()] === undefined) return `${answer.status} without its documented ${name} header`;
     }
-    const content = response.content as Json | undefined;
+    const content = response.content;
     if (!content) return answer.body === null || answer.body === '' ? null : `${answer.status} has a body; the document says none`;
     const contentType = String(answer.headers['content-type'] ?? '');
     const mediaType = Object.keys(content).find((type) => contentType.startsWith(type));
@@ -89,8 +100,8 @@ export class ApiDocument {
   }
 
   private errorEnvelopeProblem(answer: Answer): string | null {
-    const body = answer.body as Json | null;
-    const error = body?.error as Json | undefined;
+    const body = answer.body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null;
+    const error = body?.error;
     const ok = typeof error?.code === 'string' && typeof error.message === 'string' && Array.isArray(error.details) && Object.keys(body!).length === 1;
     return ok ? null : `${answer.status} without the error envelope`;
   }
@@ -110,7 +121,7 @@ export function servedApiDocument(baseUrl: string): Promise<ApiDocument | null> 
         return null;
       }
       if (res.statusCode !== 200) throw new Error(`${baseUrl}/docs-json answered ${res.statusCode}`);
-      return new ApiDocument((await res.body.json()) as Json);
+      return new ApiDocument((await res.body.json()) as OpenApiDocument);
     })();
     document.catch(() => documents.delete(baseUrl));
     documents.set(baseUrl, document);

@@ -6,6 +6,7 @@
  * money is intact, nothing was applied twice and both outcomes happened.
  * Test-only (uses jest's `expect`): excluded from the build as `*.spec-kit.ts`.
  */
+import type { ResponseOf } from '@accord/contracts';
 import { Api, type CoordinatorProcess } from './coordinator-process';
 import {
   checkAttemptLogs,
@@ -171,7 +172,7 @@ function unsettled(run: ChaosRun, ids: readonly string[], statuses: Map<string, 
 export async function stuckReasonsOf(api: Api, listed: readonly Listed[]): Promise<Map<string, unknown>> {
   const reasons = new Map<string, unknown>();
   for (const { id } of listed.filter((l) => l.status === 'STUCK')) {
-    const res = await api.get(`/v1/transactions/${id}`);
+    const res = await api.get<ResponseOf<'getTransaction', 200>>(`/v1/transactions/${id}`);
     reasons.set(id, res.status === 200 ? res.body.stuckReason : null);
   }
   return reasons;

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import type { TransactionView } from '@accord/contracts';
 import { servedApiDocument } from './api-document-check';
 import { createTestDatabase, freePort, queuePrefixFor, redisUrl } from './test-env';
 
@@ -144,8 +145,10 @@ export class Api {
   }
 
   /** Polls until the transaction is terminal or STUCK. */
-  async settle(id: string, timeoutMs = 30_000): Promise<any> {
-    const res = await this.get(`/v1/transactions/${id}?waitMs=${timeoutMs}`);
+  async settle(id: string, timeoutMs = 30_000): Promise<TransactionView> {
+    const res = await this.get<TransactionView>(`/v1/transactions/${id}?waitMs=${timeoutMs}`);
+    // The body was checked against the document's schema for this status.
+    if (res.status !== 200) throw new Error(`GET /v1/transactions/${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body;
   }
 }

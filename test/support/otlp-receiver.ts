@@ -37,6 +37,16 @@ export interface OtlpReceiver {
 }
 
 type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+type Attributes = { key: string; value: AnyValue }[];
+/** What an OTLP trace export holds, as far as the receiver reads it. */
+interface OtlpTraces {
+  resourceSpans?: {
+    resource?: { attributes?: Attributes };
+    scopeSpans?: {
+      spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: Attributes; status?: { code?: number } }[];
+    }[];
+  }[];
+}
 
 function value(v: AnyValue): string | number | boolean {
   if (v.stringValue !== undefined) return v.stringValue;
@@ -66,7 +76,7 @@ const TRACE_SERVICE: ServiceDefinition = {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
   const types: string[] = [];
-  const ingest = (body: { resourceSpans?: any[] }) => {
+  const ingest = (body: OtlpTraces) => {
     for (const rs of body.resourceSpans ?? []) {
       const service = attributes(rs.resource?.attributes)['service.name'];
       for (const ss of rs.scopeSpans ?? []) {
@@ -95,8 +105,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       types.push(type);
       if (req.url === '/v1/traces') {
         const body = Buffer.concat(chunks);
-        if (json) ingest(JSON.parse(body.toString('utf8')));
-        else if (type.startsWith('application/x-protobuf')) ingest(decodeTraceRequest(body) as { resourceSpans?: any[] });
+        if (json) ingest(JSON.parse(body.toString('utf8')) as OtlpTraces);
+        else if (type.startsWith('application/x-protobuf')) ingest(decodeTraceRequest(body) as OtlpTraces);
       }
       res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
       res.end(json ? '{}' : '');
@@ -109,7 +119,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const exportHandler: UntypedServiceImplementation = {
     Export: (call: { request: Buffer }, callback: (error: null, response: object) => void) => {
       types.push('application/grpc');
-      ingest(decodeTraceRequest(call.request) as { resourceSpans?: any[] });
+      ingest(decodeTraceRequest(call.request) as OtlpTraces);
       callback(null, {});
     },
   };

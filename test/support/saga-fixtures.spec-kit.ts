@@ -4,6 +4,7 @@
  * transaction to aim a request at (auth, scopes). Test-only (uses jest's
  * `expect`): excluded from the build as `*.spec-kit.ts`.
  */
+import type { ResponseOf } from '@accord/contracts';
 import type { Api } from './coordinator-process';
 import { script } from './participant-process';
 
@@ -48,18 +49,18 @@ export async function registerSagaFixtures(api: Api, participantUrl: string, pre
     expect((await api.post('/v1/definitions', body)).status).toBe(201);
   }
   const settled = async (definition: string, status: string) => {
-    const res = await api.post('/v1/transactions?waitMs=30000', { definition, input: {} });
+    const res = await api.post<ResponseOf<'startTransaction', 201>>('/v1/transactions?waitMs=30000', { definition, input: {} });
     expect(res.body.status).toBe(status);
-    return res.body.id as string;
+    return res.body.id;
   };
   return {
     ...names,
     completedTransaction: () => settled(names.ok, 'COMPLETED'),
     stuckTransaction: () => settled(names.stuck, 'STUCK'),
     runningTransaction: async () => {
-      const res = await api.post('/v1/transactions', { definition: names.slow, input: {} });
+      const res = await api.post<ResponseOf<'startTransaction', 201>>('/v1/transactions', { definition: names.slow, input: {} });
       expect(res.body.status).toBe('RUNNING');
-      return res.body.id as string;
+      return res.body.id;
     },
   };
 }

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { request } from 'undici';
+import type { ErrorBody, ResponseOf } from '@accord/contracts';
 import type { Api } from './coordinator-process';
 import { startParticipant, type ParticipantProcess } from './participant-process';
 import { createTestDatabase } from './test-env';
@@ -204,7 +205,7 @@ export async function startTransfers(
   transfers: readonly Transfer[],
   options: { concurrency: number; retryForMs: number; onAccepted?: (accepted: number) => void },
 ): Promise<StartReport> {
-  const replicas = Array.isArray(apis) ? apis : [apis as Api];
+  const replicas: readonly Api[] = Array.isArray(apis) ? apis : [apis as Api];
   const report: StartReport = { ids: new Map(), created: 0, replayed: 0, resent: 0 };
   let next = 0;
   const startOne = async (t: Transfer, turn: number): Promise<void> => {
@@ -213,12 +214,12 @@ export async function startTransfers(
       const api = replicas[(turn + tries) % replicas.length];
       let failure: string;
       try {
-        const res = await api.post('/v1/transactions', {
+        const res = await api.post<ResponseOf<'startTransaction', 201> | ErrorBody>('/v1/transactions', {
           definition: TRANSFER,
           input: { from: t.from, to: t.to, amount: t.amount },
           idempotencyKey: t.key,
         });
-        if (res.status === 201 || res.status === 200) {
+        if ((res.status === 201 || res.status === 200) && 'id' in res.body) {
           report.ids.set(t.key, res.body.id);
           if (res.status === 201) report.created++;
           else report.replayed++;
@@ -262,7 +263,7 @@ export async function listTransactions(api: Api, definition: string): Promise<Li
   let cursor: string | null = null;
   do {
     const query: string = `/v1/transactions?definition=${definition}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await api.get(query);
+    const res = await api.get<ResponseOf<'listTransactions', 200>>(query);
     if (res.status !== 200) throw new Error(`GET ${query} answered ${res.status}: ${JSON.stringify(res.body)}`);
     for (const item of res.body.items) items.push({ id: item.id, status: item.status });
     cursor = res.body.nextCursor;
@@ -429,12 +430,12 @@ export async function checkAttemptLogs(api: Api, statuses: Map<string, string>, 
   const lane = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++];
-      const res = await api.get(`/v1/transactions/${id}/attempts`);
+      const res = await api.get<ResponseOf<'listAttempts', 200>>(`/v1/transactions/${id}/attempts`);
       if (res.status !== 200) {
         problems.push(`attempts of ${id} answered ${res.status}`);
         continue;
       }
-      const items = res.body.items as Array<{ step: string; phase: string; outcome: string; applied: boolean }>;
+      const items = res.body.items;
       if (items.length === 0) {
         problems.push(`attempt log of ${id} (${statuses.get(id)}) is empty`);
         continue;
