@@ -194,6 +194,8 @@ export default defineConfig(
   {
     ignores: [
       'dist/**',
+      // The test support's build (tsconfig.test-support.json), its comments included.
+      'dist-test/**',
       'packages/*/dist/**',
       'node_modules/**',
       'coverage/**',
