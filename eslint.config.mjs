@@ -293,14 +293,14 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The tests themselves read JSON answers (the API's, a participant's, a
-    // log line's) whose shape their own assertions check, and jest types its
-    // asymmetric matchers (expect.any(), expect.objectContaining()) as any:
-    // the no-unsafe-* rules would only ask for a cast per body. The shared
-    // helpers in test/support, the spec kits and the bench stay checked (they
-    // type the answers they read by the route table, ResponseOf), and so does
-    // every other type-checked rule here.
-    files: ['test/**/*.test.ts', '**/*.spec.ts'],
+    // The tests themselves (and the spec kits, which assert for them) read
+    // JSON answers (the API's, a participant's, a log line's) whose shape
+    // their own assertions check, and jest types its asymmetric matchers
+    // (expect.any(), expect.objectContaining()) as any: the no-unsafe-* rules
+    // would only ask for a cast per body. The other helpers in test/support
+    // and the bench stay checked (they type the answers they read by the
+    // route table, ResponseOf), and so does every other type-checked rule.
+    files: ['test/**/*.test.ts', '**/*.spec.ts', '**/*.spec-kit.ts', 'libs/core/spec-kit/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

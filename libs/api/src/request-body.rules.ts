@@ -25,7 +25,8 @@ function findPrototypeKey(root: unknown): RefusedPart | null {
       value.forEach((item, i) => todo.push({ value: item, path: `${path}[${i}]` }));
       continue;
     }
-    for (const [key, item] of Object.entries(value)) {
+    const entries: [string, unknown][] = Object.entries(value);
+    for (const [key, item] of entries) {
       const child = path === '' ? key : `${path}.${key}`;
       if (key === '__proto__') return { path, message: 'the key "__proto__" is not accepted' };
       if (key === 'constructor' && item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype')) {

@@ -5,7 +5,12 @@ import { StartMessagesController } from './start-messages.controller';
 
 describe(StartMessagesController.name, () => {
   const started: unknown[] = [];
-  const start = { execute: async (command: unknown) => (started.push(command), { record: { id: 't-1', status: 'RUNNING' } }) };
+  const start = {
+    execute: (command: unknown) => {
+      started.push(command);
+      return Promise.resolve({ record: { id: 't-1', status: 'RUNNING' } });
+    },
+  };
   const logger = { error: () => undefined, warn: () => undefined } as unknown as Logger;
   const controller = new StartMessagesController(start as unknown as StartTransaction, new HttpExceptionFilter(logger));
 
