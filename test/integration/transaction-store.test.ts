@@ -98,6 +98,21 @@ describe(TransactionStore.name, () => {
     }
   });
 
+  it('answers a claim with the transaction as Postgres has it, whether this replica held it or another replica moved it meanwhile', async () => {
+    const other = new TransactionStore(db);
+    const id = await insert([step('a'), step('b', { status: 'PENDING', phase: null, attempt: 0, dueAt: null })]);
+    // This replica inserted it, so it holds version 0: the claim comes back without the record's heavy parts.
+    const first = (await store.claim(call(id, 'a', 1)))!;
+    expect(first.record).toEqual(await store.load(id));
+    expect(first.record.steps[0]).toMatchObject({ claim: 1, leaseUntil: expect.any(Number) });
+    // Another replica moves it on (version 1): this one still holds version 0, and must not answer from it.
+    const base = (await other.load(id))!;
+    expect(await other.commit(transition(id, 0, [step('a', { attempt: 2, output: { by: 'other' } })]), base)).toBe(true);
+    const second = (await store.claim(call(id, 'a', 2)))!;
+    expect(second.record.version).toBe(1);
+    expect(second.record).toEqual(await store.load(id));
+  });
+
   it('grants a claim once while its lease lives, and bumps the fencing token on every claim', async () => {
     const id = await insert([step('a', { leaseMs: 200 })]);
     const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim(call(id, 'a', 1))));

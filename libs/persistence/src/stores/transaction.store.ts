@@ -2,10 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { CallRef } from '@accord/contracts';
 import { preparedQuery } from '../util/prepared-query';
 import { Batcher } from './batcher';
+import { RecentRecords } from './recent-records';
 import {
   mapTransactionRow, type AttemptRecord, type Claim, type NewTransaction, type Transition, type TransactionRecord,
 } from './transaction.record';
-import { toIso } from '../util/time';
+import { toIso, toMs } from '../util/time';
 import { committedRecord, insertedRecord, stepJson, transitionRequest } from './transaction.rows';
 import {
   CLAIM_BATCH_SQL, CLAIM_ONE_SQL, COMMIT_BATCH_SQL, COMMIT_ONE_SQL, COMMIT_ONE_WITH_EXTRAS_SQL, INSERT_IDEMPOTENT_SQL,
@@ -24,6 +25,15 @@ export interface NotifyObserver {
 const BATCHES_IN_FLIGHT = 4;
 const MAX_BATCH = 64;
 
+/** Unfinished transactions whose latest version a replica keeps at hand. */
+const RECENT_RECORDS = 10_000;
+
+/** A call to claim, with the version of its transaction this replica holds. */
+interface ClaimRequest {
+  call: CallRef;
+  known: TransactionRecord | null;
+}
+
 
 /**
  * The hot path. Each method is one statement (one round trip), and every
@@ -37,10 +47,12 @@ export class TransactionStore {
    * needs no reload (TransactionWaiters). */
   notifyObserver: NotifyObserver | null = null;
 
-  private readonly claims = new Batcher<CallRef, Claim | null>(
+  private readonly recent = new RecentRecords(RECENT_RECORDS);
+
+  private readonly claims = new Batcher<ClaimRequest, Claim | null>(
     (batch) => this.claimBatch(batch),
-    (call) => this.claimOne(call),
-    { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (c) => `${c.transactionId}/${c.step}` },
+    (request) => this.claimOne(request),
+    { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: ({ call }) => `${call.transactionId}/${call.step}` },
   );
 
   /** Each answers its commit's time, or null for a lost race. */
@@ -69,7 +81,10 @@ export class TransactionStore {
       : await preparedQuery(this.db, 'insert_idempotent', INSERT_IDEMPOTENT_SQL, [
           ...values, tx.idempotency.key, tx.idempotency.requestHash,
         ]);
-    return rows.length === 0 ? null : insertedRecord(tx, rows[0].created_at as Date | string);
+    if (rows.length === 0) return null;
+    const record = insertedRecord(tx, rows[0].created_at as Date | string);
+    this.recent.put(record);
+    return record;
   }
 
   async findIdempotencyKey(key: string): Promise<{ requestHash: string; transactionId: string } | null> {
@@ -82,7 +97,10 @@ export class TransactionStore {
 
   async load(id: string): Promise<TransactionRecord | null> {
     const rows = await preparedQuery(this.db, 'load', LOAD_SQL, [id]);
-    return rows.length === 0 ? null : mapTransactionRow(rows[0]);
+    if (rows.length === 0) return null;
+    const record = mapTransactionRow(rows[0]);
+    this.keep(record);
+    return record;
   }
 
   /** Claims the owed call (step, phase, attempt) for one worker: bumps the
@@ -90,7 +108,7 @@ export class TransactionStore {
    * Also returns the transaction as of the claim, so the result's transition
    * can start from it. */
   claim(call: CallRef): Promise<Claim | null> {
-    return this.claims.submit(call);
+    return this.claims.submit({ call, known: this.recent.get(call.transactionId) ?? null });
   }
 
   /** Applies a transition decided from `base` if nobody moved the
@@ -102,10 +120,15 @@ export class TransactionStore {
     const observer = t.notify ? this.notifyObserver : null;
     observer?.expect(t.id);
     let at: Date | null = null;
+    let committed: TransactionRecord | null = null;
     try {
       at = t.audit || t.outbox.length > 0 ? await this.commitWithExtras(t) : await this.commits.submit(t);
+      if (at) {
+        committed = committedRecord(base, t, at);
+        this.keep(committed);
+      }
     } finally {
-      if (at) observer?.deliver(committedRecord(base, t, at));
+      if (committed) observer?.deliver(committed);
       else observer?.abandon(t.id);
     }
     return at !== null;
@@ -140,19 +163,42 @@ export class TransactionStore {
     );
   }
 
-  private async claimOne(c: CallRef): Promise<Claim | null> {
-    const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [c.transactionId, c.step, c.phase, c.attempt]);
-    return row ? claimOf(row) : null;
+  private async claimOne({ call: c, known }: ClaimRequest): Promise<Claim | null> {
+    const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [c.transactionId, c.step, c.phase, c.attempt, known?.version ?? -1]);
+    return row ? this.claimOf(row, c, known) : null;
   }
 
-  private async claimBatch(batch: CallRef[]): Promise<(Claim | null)[]> {
+  private async claimBatch(batch: ClaimRequest[]): Promise<(Claim | null)[]> {
     const rows = await preparedQuery(this.db, 'claim_batch', CLAIM_BATCH_SQL, [
-      JSON.stringify(batch.map((c, i) => ({ i, id: c.transactionId, name: c.step, phase: c.phase, attempt: c.attempt }))),
+      JSON.stringify(batch.map(({ call: c, known }, i) => ({ i, id: c.transactionId, name: c.step, phase: c.phase, attempt: c.attempt, known: known?.version ?? -1 }))),
       batch.length,
     ]);
     const claims: (Claim | null)[] = batch.map(() => null);
-    for (const row of rows) claims[row.i as number] = claimOf(row);
+    for (const row of rows) {
+      const { call, known } = batch[row.i as number];
+      claims[row.i as number] = this.claimOf(row, call, known);
+    }
     return claims;
+  }
+
+  /** The claim, its transaction either as Postgres sent it or, when it had
+   * not moved (`cached`), as this replica held it with the claimed step's
+   * new claim and lease. */
+  private claimOf(row: Record<string, unknown>, call: CallRef, known: TransactionRecord | null): Claim {
+    const claim = row.claimed as number;
+    const leaseUntil = toMs(row.claimed_lease_until as Date | string | null);
+    const record =
+      row.cached === true && known
+        ? { ...known, steps: known.steps.map((s) => (s.name === call.step ? { ...s, claim, leaseUntil } : s)) }
+        : mapTransactionRow(row);
+    this.keep(record);
+    return { claim, resumed: row.resumed as boolean, record };
+  }
+
+  /** Finished transactions are not claimed again: they are let go. */
+  private keep(record: TransactionRecord): void {
+    if (record.finishedAt === null) this.recent.put(record);
+    else this.recent.forget(record.id);
   }
 
   private async commitBatch(batch: Transition[]): Promise<(Date | null)[]> {
@@ -178,10 +224,6 @@ export class TransactionStore {
 /** The commit's time, or null when it did not apply. */
 function committedAt(rows: Record<string, unknown>[]): Date | null {
   return rows.length === 0 ? null : (rows[0].at as Date);
-}
-
-function claimOf(row: Record<string, unknown>): Claim {
-  return { claim: row.claimed as number, resumed: row.resumed as boolean, record: mapTransactionRow(row) };
 }
 
 /** One transition in plain parameters, in the order of TRANSITION_FIELDS:

@@ -46,8 +46,15 @@ export const LOAD_SQL = `
  * and answers each claimed call's transaction as of the claim, and whether
  * the call had been claimed before (`resumed`: its last holder's lease ran
  * out, so it may have been sent). A lease is cleared whenever a step's call
- * changes, so an earlier lease on the row is one of this very call. */
+ * changes, so an earlier lease on the row is one of this very call.
+ *
+ * `known`: the version of the transaction the replica already holds (as it
+ * committed it; -1 for none). When it is still current, the heavy parts of
+ * the answer (spec, input, the steps JSON) are left out (`cached`): the
+ * replica has them, and only the claimed step's claim and lease are new. */
 function claimSql(requests: string): string {
+  const unlessKnown = (expr: string, as: string) => `CASE WHEN c.known = t.version THEN NULL ELSE ${expr} END AS ${as}`;
+  const light = TX_COLUMN_NAMES.filter((col) => col !== 'spec' && col !== 'input').map((col) => `t.${col}`).join(', ');
   return `
   WITH r AS (${requests}),
   c AS (
@@ -58,16 +65,20 @@ function claimSql(requests: string): string {
       -- a scalar subquery, so the status is read by primary key, never by
       -- scanning the (busy, often bloated) status index for in-flight rows
       AND (SELECT t.status FROM transactions t WHERE t.id = s.transaction_id) IN ${IN_FLIGHT}
-    RETURNING r.i, o.lease_until IS NOT NULL AS resumed, ${stepColumns('s')})
-  SELECT c.i, c.claim AS claimed, c.resumed, ${TX_COLUMNS}, ${stepsJson('c', 'c.transaction_id')} AS steps
+    RETURNING r.i, r.known, o.lease_until IS NOT NULL AS resumed, ${stepColumns('s')})
+  SELECT c.i, c.claim AS claimed, c.resumed, c.lease_until AS claimed_lease_until, c.known = t.version AS cached, ${light},
+    ${unlessKnown('t.spec', 'spec')}, ${unlessKnown('t.input', 'input')},
+    ${unlessKnown(stepsJson('c', 'c.transaction_id'), 'steps')}
   FROM c JOIN transactions t ON t.id = c.transaction_id`;
 }
 
-/** $1..$4: transaction id, step, phase, attempt. */
-export const CLAIM_ONE_SQL = claimSql('SELECT 0 AS i, $1::uuid AS id, $2::text AS name, $3::text AS phase, $4::int AS attempt');
-/** $1: JSON array of {i, id, name, phase, attempt}; $2: its length. */
+/** $1..$5: transaction id, step, phase, attempt, known version. */
+export const CLAIM_ONE_SQL = claimSql(
+  'SELECT 0 AS i, $1::uuid AS id, $2::text AS name, $3::text AS phase, $4::int AS attempt, $5::int AS known',
+);
+/** $1: JSON array of {i, id, name, phase, attempt, known}; $2: its length. */
 export const CLAIM_BATCH_SQL = claimSql(
-  'SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, id uuid, name text, phase text, attempt int) LIMIT $2',
+  'SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, id uuid, name text, phase text, attempt int, known int) LIMIT $2',
 );
 
 const STEP_RECORD = `x(name text, status text, phase text, attempt int, attempt_base int, due_at timestamptz,
