@@ -7,6 +7,7 @@ import {
   readCappedBody,
   renderTemplate,
   signBody,
+  unreservedHeaders,
   type ParticipantCall,
   type Phase,
 } from '@accord/contracts';
@@ -113,7 +114,7 @@ export class ConformanceClient {
   /** A probe body signed like a call (so a signing participant answers 400, not 401). */
   probe(endpoint: ConformanceEndpoint): Promise<Answer> {
     const body = '{}';
-    const headers: Record<string, string> = { ...(endpoint.headers ?? {}), 'content-type': 'application/json' };
+    const headers: Record<string, string> = { ...unreservedHeaders(endpoint.headers), 'content-type': 'application/json' };
     if (this.options.secret !== undefined) headers[HEADERS.signature] = signBody(this.options.secret, body, this.options.now());
     return this.send(endpoint, { body, headers });
   }

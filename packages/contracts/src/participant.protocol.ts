@@ -62,6 +62,12 @@ export function isReservedHeader(name: string): boolean {
   return lower.startsWith(ACCORD_HEADER_PREFIX) || RESERVED_HEADERS.has(lower);
 }
 
+/** An endpoint's own headers without the reserved ones, in any case: what
+ * a call (or a probe of one) may send of them next to its own. */
+export function unreservedHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !isReservedHeader(name)));
+}
+
 /** The same for every attempt of one phase of one step, so a participant can
  * deduplicate retries and crash replays. */
 export function idempotencyKeyFor(transactionId: string, step: string, phase: Phase): string {
@@ -73,7 +79,7 @@ export function idempotencyKeyFor(transactionId: string, step: string, phase: Ph
  * case: a definition stored before those were refused may still hold one. */
 export function participantCallHeaders(call: ParticipantCall, trace: TraceContext, extra: Record<string, string> = {}): Record<string, string> {
   const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(extra).filter(([name]) => !isReservedHeader(name))),
+    ...unreservedHeaders(extra),
     'content-type': 'application/json',
     [HEADERS.idempotencyKey]: idempotencyKeyFor(call.transactionId, call.step, call.phase),
     [HEADERS.transaction]: call.transactionId,
