@@ -189,6 +189,17 @@ describe('adversarial input', () => {
   // -------------------------------------------------------- path parameters
 
   describe('path parameters', () => {
+    /** A random string may come out as a name or a version this test made
+     * (`checkout`, `1`, `01`): a 200 for those is right, not a finding. */
+    const namesWhatExists = (segment: string) => {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        return false;
+      }
+      return /^checkout$/i.test(decoded) || /^\s*\+?0*[1-9][0-9]{0,2}\s*$/.test(decoded);
+    };
     const oddSegment = fc.oneof(
       fc.constantFrom(
         'not-a-uuid', UNKNOWN_ID, `${UNKNOWN_ID}0`, `{${UNKNOWN_ID}}`, '00000000-0000-4000-8000-00000000000g', '..', '.', '%2e%2e', '..%2F..%2Fetc%2Fpasswd',
@@ -198,7 +209,7 @@ describe('adversarial input', () => {
       fc.integer({ min: 100, max: 4000 }).map((n) => 'a'.repeat(n)),
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map(encodeURIComponent),
       fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 20 }).map(encodeURIComponent),
-    );
+    ).filter((segment) => !namesWhatExists(segment));
     const routes: Array<(s: string) => Omit<Probe, 'headers'>> = [
       (s) => ({ method: 'GET', path: `/v1/transactions/${s}` }),
       (s) => ({ method: 'GET', path: `/v1/transactions/${s}?waitMs=50` }),
