@@ -1,9 +1,11 @@
 /**
  * The bench's own instruments: the statement-counting relay in front of a
- * real Postgres, and the attribution of CPU profile samples to packages.
+ * real Postgres, the attribution of CPU profile samples to packages, and the
+ * soak's verdict on the heap.
  */
 import { Client } from 'pg';
 import { packageOf } from './cpu-profile-summary';
+import { heapTrend, type HeapWindow } from './heap-trend';
 import { startStatementCounter } from './statement-counter';
 
 describe('the statement counter', () => {
@@ -38,5 +40,34 @@ describe('CPU profile attribution', () => {
     [{ functionName: 'parse', url: '' }, '(native)'],
   ])('%j is %s', (frame, expected) => {
     expect(packageOf(frame)).toBe(expected);
+  });
+});
+
+describe('the soak\'s heap trend', () => {
+  const windows = (floor: (done: number) => number, every = 20_000, total = 1_000_000): HeapWindow[] =>
+    Array.from({ length: total / every }, (_, i) => ({ done: (i + 1) * every, floorMb: floor((i + 1) * every) }));
+
+  it('reads the slope of the floor in MB per 100k transactions, and the first and last floor', () => {
+    const trend = heapTrend(windows((done) => 50 + done / 10_000), 1_000_000);
+    expect(trend.slopeMbPer100k).toBeCloseTo(10);
+    expect(trend.firstFloorMb).toBeCloseTo(52);
+    expect(trend.lastFloorMb).toBeCloseTo(150);
+    expect(trend.flat).toBe(false);
+  });
+
+  it('calls a floor that wanders by a few MB around its level flat', () => {
+    expect(heapTrend(windows((done) => 55 + 2 * Math.sin(done / 7_000)), 1_000_000).flat).toBe(true);
+  });
+
+  it('leaves the warm-up out: a floor that rises in the first half and then holds is flat', () => {
+    expect(heapTrend(windows((done) => Math.min(done, 500_000) / 10_000), 1_000_000).flat).toBe(true);
+  });
+
+  it('calls a leak of 100 bytes a transaction growth: 100 MB over a million on a 60 MB floor', () => {
+    expect(heapTrend(windows((done) => 60 + (done * 100) / 1e6), 1_000_000).flat).toBe(false);
+  });
+
+  it('refuses a verdict on fewer than two windows in the second half', () => {
+    expect(() => heapTrend([{ done: 100, floorMb: 50 }, { done: 900, floorMb: 50 }], 1000)).toThrow(/at least 2 windows with a floor/);
   });
 });
