@@ -198,7 +198,7 @@ export class Runtime {
     await this.notifications.start();
     if (this.config.ROLE === 'api') return;
     await this.brokers.connect();
-    this.worker = new StepWorker(this.workerRedis, (call, trace) => this.runStep.execute(call, trace), {
+    this.worker = new StepWorker(this.workerRedis, (call, trace, claim) => this.runStep.execute(call, trace, claim), {
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
       onError: (error) => this.logger.warn({ err: error }, 'worker error'),

@@ -53,7 +53,7 @@ describe('failure classes, end to end', () => {
 
   it('does not charge a participant for calls this coordinator could not make for want of file descriptors', async () => {
     // just enough descriptors to run, too few for 48 calls in flight at once
-    const starved = await startCoordinator({ label: 'failures_fds', fileLimit: 60, env: { LOG_LEVEL: 'warn' } });
+    const starved = await startCoordinator({ label: 'failures_fds', fileLimit: 50, env: { LOG_LEVEL: 'warn' } });
     try {
       const starvedApi = new Api(starved.url);
       const width = 48;
@@ -64,9 +64,18 @@ describe('failure classes, end to end', () => {
         retry: { maxAttempts: 1 },
         steps: Array.from({ length: width }, (_, i) => ({ name: `s${i}`, dependsOn: [], action: { url: `${participant.url}/fds/s${i}` } })),
       };
-      const tx = (await starvedApi.post('/v1/transactions?waitMs=90000', { spec, input: {} })).body;
+      // Answered before its calls take the descriptors; read back once they
+      // have given them up (a read meanwhile may itself find none).
+      const started = await starvedApi.post('/v1/transactions', { spec, input: {} });
+      expect(started.status).toBe(201);
+      let status: unknown;
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline && !['COMPLETED', 'COMPENSATED', 'STUCK'].includes(status as string);) {
+        const res = await starvedApi.get(`/v1/transactions/${started.body.id}?waitMs=5000`).catch(() => null);
+        if (res?.status === 200) status = (res.body as { status: string }).status;
+        else await new Promise((r) => setTimeout(r, 500));
+      }
       // with one attempt each, a charged local failure would have rolled the saga back
-      expect(tx.status).toBe('COMPLETED');
+      expect(status).toBe('COMPLETED');
       // scraped once the idle keep-alive sockets to the participant have gone and descriptors are free again
       let metrics = '';
       for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {

@@ -17,7 +17,7 @@ describe('retention', () => {
       id, definitionName: null, definitionVersion: null, spec: { type: 'saga', steps: [] },
       type: 'saga', status: 'RUNNING', direction: 'forward', input: {}, deadlineAt: null, traceparent: null, tracestate: null,
       steps: [{ name: 'a', status: 'PENDING', phase: null, attempt: 0, attemptBase: 0, dueAt: null, mayHaveApplied: false,
-        input: null, output: null, lastError: null, leaseMs: 0 }],
+        input: null, output: null, lastError: null, leaseMs: 0, preclaim: false }],
       idempotency: { key: `key-${id}`, requestHash: 'h' },
     });
     await store.logAttempt({

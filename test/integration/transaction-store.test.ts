@@ -18,6 +18,7 @@ const step = (name: string, over: Partial<StepWrite> = {}): StepWrite => ({
   output: null,
   lastError: null,
   leaseMs: 5000,
+  preclaim: false,
   ...over,
 });
 
@@ -45,7 +46,7 @@ describe(TransactionStore.name, () => {
   });
 
   /** Commits `t` as decided from the transaction as it is now. */
-  const commit = async (t: Transition) => store.commit(t, (await store.load(t.id))!);
+  const commit = async (t: Transition) => (await store.commit(t, (await store.load(t.id))!)) !== null;
 
   beforeAll(async () => {
     db = createDataSource({ url: await createTestDatabase('store'), poolSize: 10 });
@@ -81,17 +82,22 @@ describe(TransactionStore.name, () => {
         bases.map((base, i) =>
           store.commit(
             {
-              ...transition(base.id, 0, [step('a', { status: 'SUCCEEDED', phase: null, dueAt: null, output: { i, nested: { z: 1, a: [1, 2] } } }), step('b', { attempt: 2 })]),
+              ...transition(base.id, 0, [step('a', { status: 'SUCCEEDED', phase: null, dueAt: null, output: { i, nested: { z: 1, a: [1, 2] } } }), step('b', { attempt: 2, preclaim: true })]),
               status: 'COMPLETED', finished: true, notify: true,
             },
             base,
           ),
         ),
       );
-      expect(results).toEqual(ids.map(() => true));
-      for (const id of ids) expect(delivered.get(id)).toEqual(await store.load(id));
+      // The pre-claimed step's claim and lease included.
+      for (const [i, id] of ids.entries()) {
+        const loaded = await store.load(id);
+        expect(loaded!.steps[1]).toMatchObject({ claim: 1, preclaimed: true });
+        expect(delivered.get(id)).toEqual(loaded);
+        expect(results[i]).toEqual(loaded);
+      }
       // A lost race delivers nothing.
-      expect(await store.commit({ ...transition(ids[0], 0, []), notify: true }, bases[0])).toBe(false);
+      expect(await store.commit({ ...transition(ids[0], 0, []), notify: true }, bases[0])).toBeNull();
       expect(abandoned).toEqual([ids[0]]);
     } finally {
       store.notifyObserver = null;
@@ -107,10 +113,29 @@ describe(TransactionStore.name, () => {
     expect(first.record.steps[0]).toMatchObject({ claim: 1, leaseUntil: expect.any(Number) });
     // Another replica moves it on (version 1): this one still holds version 0, and must not answer from it.
     const base = (await other.load(id))!;
-    expect(await other.commit(transition(id, 0, [step('a', { attempt: 2, output: { by: 'other' } })]), base)).toBe(true);
+    expect(await other.commit(transition(id, 0, [step('a', { attempt: 2, output: { by: 'other' } })]), base)).not.toBeNull();
     const second = (await store.claim(call(id, 'a', 2)))!;
     expect(second.record.version).toBe(1);
     expect(second.record).toEqual(await store.load(id));
+  });
+
+  it('lets the job of a pre-claimed call use its claim as it is once, and take it over later as a call that may have been sent', async () => {
+    const id = await insert([step('a', { preclaim: true, leaseMs: 60_000 })]);
+    // nobody else claims it while its lease lives
+    expect(await store.claim(call(id, 'a', 1))).toBeNull();
+    const fresh = await store.claim(call(id, 'a', 1), { claim: 1, useBy: Date.now() + 1000 });
+    expect(fresh).toMatchObject({ claim: 1, resumed: false });
+    // past its use-by time, the first delivery claims over it in Postgres: never sent under it
+    expect(await store.claim(call(id, 'a', 1), { claim: 1, useBy: Date.now() - 1 })).toMatchObject({ claim: 2, resumed: false });
+    const loaded = await store.load(id);
+    expect(loaded!.steps[0]).toMatchObject({ claim: 2, preclaimed: false });
+    // claimed over: the carried claim is spent, whoever carries it
+    expect(await new TransactionStore(db).claim(call(id, 'a', 1), { claim: 1, useBy: Date.now() + 1000 })).toBeNull();
+    expect(await store.claim(call(id, 'a', 1), { claim: 1 })).toBeNull();
+
+    const redelivered = await insert([step('a', { preclaim: true, leaseMs: 60_000 })]);
+    // a job delivered again (or re-created by the sweeper) carries no use-by: its call may have been sent
+    expect(await new TransactionStore(db).claim(call(redelivered, 'a', 1), { claim: 1 })).toMatchObject({ claim: 2, resumed: true });
   });
 
   it('grants a claim once while its lease lives, and bumps the fencing token on every claim', async () => {
@@ -181,6 +206,8 @@ describe(TransactionStore.name, () => {
     const owed = await insert([step('a'), step('b', { status: 'PENDING', phase: null, attempt: 0, dueAt: null })]);
     const leased = await insert([step('a')]);
     await sweepStore.claim(call(leased, 'a', 1));
+    // claimed for a job Redis lost: its lease lives, but no worker holds it
+    const preclaimed = await insert([step('a', { preclaim: true, leaseMs: 60_000 })]);
     const deadlines: string[] = [];
     const sweeper = new Sweeper(new SweepStore(sweepDb), queue, {
       intervalMs: 1000,
@@ -200,6 +227,10 @@ describe(TransactionStore.name, () => {
       expect(ids).toContain(stepJobId(call(owed, 'a', 1)));
       expect(ids).not.toContain(stepJobId(call(owed, 'b', 1)));
       expect(ids.filter((j) => j?.startsWith(leased))).toEqual([]);
+      const recreated = await inspect.getJob(stepJobId(call(preclaimed, 'a', 1)));
+      // it carries the claim, to take it over, with no use-by: it may have been sent
+      expect(recreated?.data).toMatchObject({ k: 1 });
+      expect(recreated?.data.u).toBeUndefined();
       const before = await inspect.count();
       expect((await sweeper.sweepOnce()).requeued).toBe(0);
       expect(await inspect.count()).toBe(before);

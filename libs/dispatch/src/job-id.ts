@@ -1,4 +1,5 @@
 import { PHASES, type CallRef, type Phase, type TraceContext } from '@accord/contracts';
+import type { CarriedClaim } from '@accord/persistence';
 
 /** A step job's data in Redis: the call's four facts under short keys, ids
  * only; the processor reloads everything else from Postgres. Built by
@@ -16,13 +17,21 @@ export interface StepJob {
   c?: string;
   /** its tracestate, when it has one */
   cs?: string;
+  /** the claim taken for this job (CarriedClaim) */
+  k?: number;
+  /** until when its first delivery may use it as it is (ms) */
+  u?: number;
 }
 
-export function encodeStepJob(call: CallRef, trace: TraceContext | null = null): StepJob {
+export function encodeStepJob(call: CallRef, trace: TraceContext | null = null, claim: CarriedClaim | null = null): StepJob {
   const job: StepJob = { t: call.transactionId, s: call.step, p: call.phase, a: call.attempt };
   if (trace) {
     job.c = trace.traceparent;
     if (trace.tracestate) job.cs = trace.tracestate;
+  }
+  if (claim) {
+    job.k = claim.claim;
+    if (claim.useBy !== undefined) job.u = claim.useBy;
   }
   return job;
 }
@@ -40,6 +49,15 @@ export function decodeStepJob(data: unknown): CallRef | null {
 export function decodeJobTrace(data: StepJob): TraceContext | null {
   if (typeof data.c !== 'string') return null;
   return { traceparent: data.c, tracestate: typeof data.cs === 'string' ? data.cs : null };
+}
+
+/** The claim a job carries, if any. Only its first delivery may use it as
+ * it is: a job delivered again (its worker stalled or died) may have had its
+ * call sent under it. */
+export function decodeCarriedClaim(data: StepJob, firstDelivery: boolean): CarriedClaim | null {
+  if (!Number.isSafeInteger(data.k)) return null;
+  const useBy = firstDelivery && Number.isFinite(data.u) ? data.u : undefined;
+  return useBy === undefined ? { claim: data.k! } : { claim: data.k!, useBy };
 }
 
 export function isPhase(value: unknown): value is Phase {

@@ -1,13 +1,15 @@
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import type { CallRef, TraceContext } from '@accord/contracts';
+import type { CarriedClaim } from '@accord/persistence';
 import { encodeStepJob, queuePrefix, STEP_QUEUE, stepJobId, type StepJob } from './job-id';
 
 /** A call and when it is due; `trace`: what its job carries, when not the
- * queue's `activeTrace()`. */
+ * queue's `activeTrace()`; `claim`: the claim taken for its job. */
 export interface DueCall extends CallRef {
   dueAt: number;
   trace?: TraceContext | null;
+  claim?: CarriedClaim | null;
 }
 
 /** Producer side of the step queue. Jobs are removed when done: Postgres,
@@ -37,7 +39,7 @@ export class StepQueue {
     const active = this.activeTrace();
     const jobs = calls.map((c) => ({
       name: c.phase,
-      data: encodeStepJob(c, c.trace ?? active),
+      data: encodeStepJob(c, c.trace ?? active, c.claim ?? null),
       opts: { jobId: stepJobId(c), delay: Math.max(0, c.dueAt - now), removeOnComplete: true, removeOnFail: true },
     }));
     // One job (the common case of a sequential saga) needs no MULTI/EXEC around it.

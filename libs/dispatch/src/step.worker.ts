@@ -1,9 +1,10 @@
 import { Worker } from 'bullmq';
 import type IORedis from 'ioredis';
 import type { CallRef, TraceContext } from '@accord/contracts';
-import { decodeJobTrace, decodeStepJob, queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
+import type { CarriedClaim } from '@accord/persistence';
+import { decodeCarriedClaim, decodeJobTrace, decodeStepJob, queuePrefix, STEP_QUEUE, type StepJob } from './job-id';
 
-export type StepJobHandler = (call: CallRef, trace: TraceContext | null) => Promise<void>;
+export type StepJobHandler = (call: CallRef, trace: TraceContext | null, claim: CarriedClaim | null) => Promise<void>;
 
 export interface StepWorkerOptions {
   prefix: string;
@@ -25,7 +26,8 @@ export class StepWorker {
   constructor(connection: IORedis, handler: StepJobHandler, options: StepWorkerOptions) {
     this.worker = new Worker<StepJob>(STEP_QUEUE, async (job) => {
       const call = decodeStepJob(job.data);
-      if (call) await handler(call, decodeJobTrace(job.data));
+      // BullMQ counts every move to active, the first one included.
+      if (call) await handler(call, decodeJobTrace(job.data), decodeCarriedClaim(job.data, job.attemptsStarted <= 1));
       else options.onUnreadable?.(job.data);
     }, {
       connection,

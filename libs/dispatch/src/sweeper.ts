@@ -20,7 +20,7 @@ export interface SweepReport {
 }
 
 /**
- * Recovery: re-enqueues every call Postgres says is owed, nobody holds and
+ * Recovery: re-enqueues every call Postgres says is owed, no worker holds and
  * Redis has no job for, and fires overdue deadlines. Runs at start-up and then every interval, on
  * every replica. A crash between commit and enqueue, or a Redis that lost its
  * data, delays a step by one sweep and never loses it.
@@ -48,7 +48,11 @@ export class Sweeper {
     const batch = this.options.batchSize ?? 500;
     const owed = await this.queue.withoutJob(await this.store.owedCalls(this.options.graceMs, batch));
     const recovered = this.options.onRecovered;
-    await this.queue.enqueue(owed.map((c) => ({ ...c, dueAt: 0, trace: recovered ? recovered(c) : null })));
+    // A claim taken for the lost job goes with its new one, so that job may
+    // take it over (as a call that may have been sent) before its lease ends.
+    await this.queue.enqueue(owed.map((c) => ({
+      ...c, dueAt: 0, trace: recovered ? recovered(c) : null, claim: c.preclaim === null ? null : { claim: c.preclaim },
+    })));
     const overdue = await this.store.overdueDeadlines(batch);
     for (const id of overdue) await this.options.onDeadline(id);
     return { requeued: owed.length, deadlines: overdue.length };

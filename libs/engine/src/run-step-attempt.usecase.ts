@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { describeMessageEndpoint, STEP_STATUS, type CallRef, type Endpoint, type TraceContext } from '@accord/contracts';
 import { callTimeoutMs, classify, describeOutcome, maskUrl, type CallResult, type Outcome } from '@accord/core';
-import { toStorableJson, type AttemptRecord, type Claim, type TransactionRecord, type TransactionStore } from '@accord/persistence';
+import {
+  toStorableJson, type AttemptRecord, type CarriedClaim, type Claim, type TransactionRecord, type TransactionStore,
+} from '@accord/persistence';
 import type { LocalFailure, ParticipantInvoker } from '@accord/transport';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
@@ -12,8 +14,10 @@ const WORKER_ID = `${hostname()}#${process.pid}`;
 
 /**
  * One job = one participant call: claim it in Postgres (lease + fencing
- * token), make the call, then feed the classified result to the machine. A
- * result whose claim was superseded is logged and otherwise ignored.
+ * token; the job usually carries the claim, taken when the call was
+ * scheduled), make the call, then feed the classified result to the
+ * machine. A result whose claim was superseded is logged and otherwise
+ * ignored.
  */
 export class RunStepAttempt {
   constructor(
@@ -25,9 +29,10 @@ export class RunStepAttempt {
     private readonly tracing: Tracing,
   ) {}
 
-  /** `trace`: the trace context the job carries (the span that enqueued it), if any. */
-  async execute(call: CallRef, trace: TraceContext | null = null): Promise<void> {
-    const claim = await this.store.claim(call);
+  /** `trace`: the trace context the job carries (the span that enqueued
+   * it), if any; `carried`: the claim it carries, if any. */
+  async execute(call: CallRef, trace: TraceContext | null = null, carried: CarriedClaim | null = null): Promise<void> {
+    const claim = await this.store.claim(call, carried);
     if (!claim) return;
     const { record } = claim;
     const step = record.steps.find((s) => s.name === call.step);

@@ -1,4 +1,4 @@
-import { callTimeoutMs, type Plan, type StepState } from '@accord/core';
+import { callTimeoutMs, type CallCommand, type Plan, type StepState } from '@accord/core';
 import type { StepWrite } from '@accord/persistence';
 
 /**
@@ -16,13 +16,42 @@ const FIELDS = Object.keys({
 const changed = (before: StepState | undefined, after: StepState): boolean =>
   !before || FIELDS.some((field) => before[field] !== after[field]);
 
-/** Steps whose state changed, each with the lease its owed call needs. */
-export function stepWrites(plan: Plan, before: readonly StepState[], after: readonly StepState[], leaseMarginMs: number): StepWrite[] {
+/** Steps whose state changed, each with the lease its owed call needs. A
+ * step whose new call is among `commands` and due at once is pre-claimed:
+ * never a call it already owed, which a worker may be making. */
+export function stepWrites(
+  plan: Plan,
+  before: readonly StepState[],
+  after: readonly StepState[],
+  commands: readonly CallCommand[],
+  leaseMarginMs: number,
+  now = Date.now(),
+): StepWrite[] {
   const old = new Map(before.map((s) => [s.name, s]));
-  return after.filter((s) => changed(old.get(s.name), s)).map((s) => withLease(plan, s, leaseMarginMs));
+  const dueNow = callsDueBy(commands, now);
+  return after
+    .filter((s) => changed(old.get(s.name), s))
+    .map((s) => {
+      const b = old.get(s.name);
+      const newCall = !b || b.phase !== s.phase || b.attempt !== s.attempt;
+      return withLease(plan, s, leaseMarginMs, newCall && dueNow.has(stepCall(s)));
+    });
 }
 
-export function withLease(plan: Plan, step: StepState, leaseMarginMs: number): StepWrite {
+/** The steps of a new transaction: those whose call is due at once are pre-claimed. */
+export function initialWrites(plan: Plan, steps: readonly StepState[], commands: readonly CallCommand[], leaseMarginMs: number, now = Date.now()): StepWrite[] {
+  const dueNow = callsDueBy(commands, now);
+  return steps.map((s) => withLease(plan, s, leaseMarginMs, dueNow.has(stepCall(s))));
+}
+
+function withLease(plan: Plan, step: StepState, leaseMarginMs: number, preclaim: boolean): StepWrite {
   const endpoint = step.phase ? plan.steps.find((p) => p.name === step.name)?.endpoints[step.phase] : undefined;
-  return { ...step, leaseMs: endpoint ? callTimeoutMs(endpoint) + leaseMarginMs : leaseMarginMs };
+  return { ...step, leaseMs: endpoint ? callTimeoutMs(endpoint) + leaseMarginMs : leaseMarginMs, preclaim: preclaim && step.phase !== null };
+}
+
+const callOf = (step: string, phase: string | null, attempt: number) => `${step}/${phase}/${attempt}`;
+const stepCall = (s: StepState) => callOf(s.name, s.phase, s.attempt);
+
+function callsDueBy(commands: readonly CallCommand[], now: number): Set<string> {
+  return new Set(commands.filter((c) => c.dueAt <= now).map((c) => callOf(c.step, c.phase, c.attempt)));
 }

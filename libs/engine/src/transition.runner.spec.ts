@@ -22,7 +22,7 @@ const PLAN = (planSpec(SPEC) as { ok: true; value: Plan }).value;
 function startedRecord(): TransactionRecord {
   const state = initialStateFor(PLAN, 'tx-1', { n: 1 }, 0);
   const steps: StepRecord[] = state.steps.map((s) => ({
-    ...s, status: 'RUNNING', phase: 'action', attempt: 1, dueAt: 0, input: { n: 1 }, claim: 1, leaseUntil: null, updatedAt: '',
+    ...s, status: 'RUNNING', phase: 'action', attempt: 1, dueAt: 0, input: { n: 1 }, claim: 1, leaseUntil: null, preclaimed: false, updatedAt: '',
   }));
   return {
     id: 'tx-1', definitionName: null, definitionVersion: null, spec: SPEC, type: 'saga', status: 'RUNNING',
@@ -47,19 +47,21 @@ class FakeStore {
     return Promise.resolve(structuredClone(this.current));
   }
 
-  async commit(t: Transition): Promise<boolean> {
+  async commit(t: Transition): Promise<TransactionRecord | null> {
     this.sent++;
     await Promise.resolve();
     if (this.losing > 0) {
       this.losing--;
       this.current = { ...this.current, version: this.current.version + 1 };
-      return false;
+      return null;
     }
-    if (t.expectedVersion !== this.current.version) return false;
+    if (t.expectedVersion !== this.current.version) return null;
     this.commits.push(t);
     const steps = this.current.steps.map((s) => {
       const w = t.steps.find((x) => x.name === s.name);
-      return w ? { ...s, ...w } : s;
+      if (!w) return s;
+      const { leaseMs: _leaseMs, preclaim, ...state } = w;
+      return { ...s, ...state, ...(preclaim ? { claim: s.claim + 1, preclaimed: true } : {}) };
     });
     this.current = {
       ...this.current,
@@ -72,7 +74,7 @@ class FakeStore {
       version: t.expectedVersion + 1,
       steps,
     };
-    return true;
+    return this.current;
   }
 
   logAttempt(a: unknown): Promise<void> {
@@ -131,6 +133,18 @@ describe(TransitionRunner.name, () => {
     expect(store.loads).toBe(0);
     expect(store.commits).toHaveLength(1);
     expect(enqueued).toEqual([]);
+  });
+
+  it('hands the job of a call due at once the claim its commit took, usable for half the lease margin', async () => {
+    const { store, enqueued, runner } = setup();
+    await runner.run('tx-1', answer('a', { type: 'ok', output: 1 }));
+    const before = Date.now();
+    await runner.run('tx-1', answer('b', { type: 'refused', status: 409 }));
+    expect(store.commits[1].steps.filter((w) => w.preclaim).map((w) => [w.name, w.phase])).toEqual([['a', 'compensation']]);
+    expect(enqueued).toEqual([expect.objectContaining({ step: 'a', phase: 'compensation', claim: { claim: 2, useBy: expect.any(Number) as number } })]);
+    const { useBy } = (enqueued[0] as unknown as { claim: { useBy: number } }).claim;
+    expect(useBy - before).toBeGreaterThanOrEqual(50);
+    expect(useBy - Date.now()).toBeLessThanOrEqual(50);
   });
 
   it('reloads and decides again after a lost race, until it commits, and backs off when it keeps losing', async () => {

@@ -1,6 +1,8 @@
 import { isSettled, isTerminal, STEP_STATUS } from '@accord/contracts';
-import { decide, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
-import { toTransactionState, type AttemptRecord, type AuditEntry, type TransactionRecord, type TransactionStore } from '@accord/persistence';
+import { decide, type CallCommand, type Decision, type MachineEvent, type StepState, type TransactionState } from '@accord/core';
+import {
+  toTransactionState, type AttemptRecord, type AuditEntry, type CarriedClaim, type TransactionRecord, type TransactionStore,
+} from '@accord/persistence';
 import type { StepQueue } from '@accord/dispatch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from './clock';
@@ -90,14 +92,14 @@ export class TransitionRunner {
         rollbackReason: after.rollbackReason,
         stuckReason: after.stuckReason,
         newInput: inputChanged ? { value: after.input } : null,
-        steps: stepWrites(plan, before.steps, after.steps, this.options.leaseMarginMs),
+        steps: stepWrites(plan, before.steps, after.steps, decision.commands, this.options.leaseMarginMs),
         attempt: input.attempt ? { ...input.attempt, applied: true, budgetExhausted: decision.exhausted === true } : null,
         audit: input.audit ? withChange(input.audit, before, after) : null,
         outbox: becameStuck && this.options.announceStuck ? [stuckAnnouncement(record, after)] : [],
       }, record);
       if (!committed) continue;
       if (changedStatus) this.hooks.statusChanged(record, before.status, after.status, 'step' in input.event ? input.event.step : undefined);
-      await this.enqueue(record, decision, dueEarlier(before.steps, after.steps));
+      await this.enqueue(committed, decision, dueEarlier(before.steps, after.steps));
       return { kind: 'applied', record, decision };
     }
   }
@@ -108,14 +110,16 @@ export class TransitionRunner {
     await sleep(Math.random() * Math.min(1000, 10 * 2 ** (races - RACES_BEFORE_BACKOFF)));
   }
 
-  /** `expedite`: calls already enqueued that became due earlier. */
-  async enqueue(record: TransactionRecord, decision: Pick<Decision<TransactionState>, 'commands'>, expedite: readonly StepState[] = []): Promise<void> {
+  /** `committed`: the transaction as the commit that decided the calls left
+   * it, whose pre-claimed steps hold the claims their jobs carry.
+   * `expedite`: calls already enqueued that became due earlier. */
+  async enqueue(committed: TransactionRecord, decision: Pick<Decision<TransactionState>, 'commands'>, expedite: readonly StepState[] = []): Promise<void> {
     if (decision.commands.length === 0 && expedite.length === 0) return;
     try {
-      await this.queue.enqueue(decision.commands);
-      await this.queue.expedite(expedite.map((s) => ({ transactionId: record.id, step: s.name, phase: s.phase!, attempt: s.attempt })));
+      await this.queue.enqueue(decision.commands.map((c) => ({ ...c, claim: carriedClaim(committed, c, this.options.leaseMarginMs) })));
+      await this.queue.expedite(expedite.map((s) => ({ transactionId: committed.id, step: s.name, phase: s.phase!, attempt: s.attempt })));
     } catch (error) {
-      this.hooks.enqueueFailed(record, error);
+      this.hooks.enqueueFailed(committed, error);
     }
   }
 }
@@ -139,6 +143,15 @@ function withChange(audit: AuditEntry, before: TransactionState, after: Transact
       after: { status: after.status, ...(changedInput ? { input: after.input } : {}) },
     },
   };
+}
+
+/** The claim the commit took for this call's job, if it pre-claimed it. It
+ * may be used as it is for half the lease margin: the call's timeout then
+ * still fits in its lease, even with the replicas' clocks that far apart. */
+function carriedClaim(committed: TransactionRecord, call: CallCommand, leaseMarginMs: number): CarriedClaim | null {
+  const step = committed.steps.find((s) => s.name === call.step);
+  if (!step?.preclaimed || step.phase !== call.phase || step.attempt !== call.attempt) return null;
+  return { claim: step.claim, useBy: Date.now() + leaseMarginMs / 2 };
 }
 
 /** Steps still owing the same call, now due earlier than before. */

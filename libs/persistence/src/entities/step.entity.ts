@@ -16,6 +16,8 @@ export class StepEntity {
   @Column('int', { name: 'lease_ms', default: 0 }) leaseMs!: number;
   /** Fencing token: bumped by every claim, so a result from an older claim is stale. */
   @Column('int', { default: 0 }) claim!: number;
+  /** The claim was taken by the statement that scheduled the call, for its job; no worker has claimed it since. */
+  @Column('boolean', { default: false }) preclaimed!: boolean;
   @Column('boolean', { name: 'may_have_applied', default: false }) mayHaveApplied!: boolean;
   @Column('jsonb', { nullable: true }) input!: unknown;
   @Column('jsonb', { nullable: true }) output!: unknown;

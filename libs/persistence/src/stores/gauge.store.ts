@@ -6,7 +6,9 @@ import type { DataSource } from 'typeorm';
 export interface GaugeReading {
   inFlight: number;
   stuck: number;
-  /** Steps whose call is due and that no worker holds (no live lease). */
+  /** Steps whose call is due and that no worker has claimed in Postgres (no
+   * live lease, or one taken for its job): a job's first delivery calls
+   * without a claim statement, so one being called counts here too. */
   dueSteps: number;
   /** How long the oldest of them has been due; 0 when there is none. */
   oldestDueSeconds: number;
@@ -32,7 +34,7 @@ export class GaugeStore {
          count(*)::int AS due_steps,
          COALESCE(EXTRACT(EPOCH FROM now() - min(due_at)), 0)::float8 AS oldest_due_seconds
        FROM steps
-       WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())`,
+       WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now() OR preclaimed)`,
     );
     const row = rows[0];
     return { inFlight: row.in_flight, stuck: row.stuck, dueSteps: row.due_steps, oldestDueSeconds: Math.max(0, row.oldest_due_seconds) };

@@ -1,10 +1,13 @@
 import { DEADLINE_STATUSES, sqlStatusList, type CallRef, type Phase, type TraceContext } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
-/** A call Postgres says is owed, since when, and the trace of its transaction. */
+/** A call Postgres says is owed, since when, the trace of its transaction,
+ * and the claim taken for its job when it was scheduled (null: none, or a
+ * worker claimed it since). */
 export interface OwedCall extends CallRef {
   dueAt: number;
   transactionTrace: TraceContext | null;
+  preclaim: number | null;
 }
 
 /** The recovery sweeper's queries: plain reads, locking nothing. Every
@@ -17,13 +20,15 @@ export interface OwedCall extends CallRef {
 export class SweepStore {
   constructor(private readonly db: DataSource) {}
 
-  /** Calls that are due for longer than `graceMs` and have no live lease. */
+  /** Calls that are due for longer than `graceMs` and that no worker holds:
+   * no live lease, or one taken for a job (`preclaimed`), which may be
+   * lost with Redis (the caller re-creates only the jobs Redis lacks). */
   async owedCalls(graceMs: number, limit: number): Promise<OwedCall[]> {
     const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT s.transaction_id, s.name, s.phase, s.attempt, s.due_at, t.traceparent, t.tracestate
+      `SELECT s.transaction_id, s.name, s.phase, s.attempt, s.due_at, s.claim, s.preclaimed, t.traceparent, t.tracestate
        FROM steps s JOIN transactions t ON t.id = s.transaction_id
        WHERE s.due_at <= now() - make_interval(secs => $1 / 1000.0)
-         AND (s.lease_until IS NULL OR s.lease_until < now())
+         AND (s.lease_until IS NULL OR s.lease_until < now() OR s.preclaimed)
        ORDER BY s.due_at LIMIT $2`,
       [graceMs, limit],
     );
@@ -34,6 +39,7 @@ export class SweepStore {
       phase: r.phase as Phase,
       attempt: r.attempt as number,
       dueAt: new Date(r.due_at as string).getTime(),
+      preclaim: r.preclaimed === true ? (r.claim as number) : null,
       transactionTrace: r.traceparent ? { traceparent: r.traceparent as string, tracestate: (r.tracestate as string | null) ?? null } : null,
     }));
   }

@@ -6,6 +6,9 @@ import type { AuditEntry } from './audit.store';
 export interface StepRecord extends StepState {
   claim: number;
   leaseUntil: number | null;
+  /** The claim and lease were taken by the statement that scheduled the
+   * call, for its job (CarriedClaim); no worker has claimed it since. */
+  preclaimed: boolean;
   updatedAt: string;
 }
 
@@ -83,6 +86,7 @@ interface StepRow {
   due_at: string | null;
   lease_until: string | null;
   claim: number;
+  preclaimed: boolean;
   may_have_applied: boolean;
   input: unknown;
   output: unknown;
@@ -121,6 +125,7 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
       dueAt: toMs(s.due_at),
       leaseUntil: toMs(s.lease_until),
       claim: s.claim,
+      preclaimed: s.preclaimed,
       mayHaveApplied: s.may_have_applied,
       input: s.input,
       output: s.output,
@@ -131,7 +136,23 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
 }
 
 /** A step to write, with the lease length of the call it owes. */
-export type StepWrite = StepState & { leaseMs: number };
+export type StepWrite = StepState & {
+  leaseMs: number;
+  /** Claim the call this step now owes in the same statement, for its job
+   * to carry (a call due at once): a step then costs one statement, not two. */
+  preclaim: boolean;
+};
+
+/** The claim a step's job carries: taken for it by the statement that
+ * scheduled the call. */
+export interface CarriedClaim {
+  claim: number;
+  /** Until when (this replica's clock, ms) the job's first delivery may use
+   * the claim as it is, with no statement: the call's whole timeout then
+   * still fits in the lease. Absent when the sweeper re-created the job:
+   * it takes the claim over as a call that may have been sent. */
+  useBy?: number;
+}
 
 /** What `insert` writes: the record's own columns, steps with their leases,
  * and the start's idempotency key. */

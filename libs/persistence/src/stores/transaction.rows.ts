@@ -26,12 +26,13 @@ export function insertedRecord(tx: NewTransaction, createdAt: Date | string): Tr
     createdAt: at,
     updatedAt: at,
     finishedAt: null,
-    steps: tx.steps.map(({ leaseMs: _leaseMs, ...s }) => ({
+    steps: tx.steps.map(({ leaseMs, preclaim, ...s }) => ({
       ...s,
       input: s.input ?? null,
       output: s.output ?? null,
-      claim: 0,
-      leaseUntil: null,
+      claim: preclaim ? 1 : 0,
+      leaseUntil: preclaim ? Date.parse(at) + leaseMs : null,
+      preclaimed: preclaim,
       updatedAt: at,
     })),
   };
@@ -50,6 +51,7 @@ export function stepJson(s: StepWrite): Record<string, unknown> {
     input: s.input ?? null,
     output: s.output ?? null,
     last_error: s.lastError,
+    preclaim: s.preclaim,
   };
 }
 
@@ -68,18 +70,25 @@ export function transitionRequest(t: Transition): TransitionRow {
   };
 }
 
+/** Commit's answer for one applied transition: its time, and the new claim
+ * of each step it pre-claimed. */
+export interface Committed {
+  at: Date | string;
+  claims: Record<string, number>;
+}
+
 /**
- * The transaction as `t`, decided from `base`, committed at `at`, as `load`
- * would read it back (but key order inside JSON values, which jsonb keeps its
- * own way). The commit's version check proves `base` was current, so the
- * only fact the process lacks is the commit's time. A step's lease survives
- * only while it owes the same call, as the statement writes it. Claims do
- * not move the version: a step claimed since `base` keeps `base`'s claim and
- * lease here, which only the sweeper and the claim itself read, from the
- * table.
+ * The transaction as `t`, decided from `base`, committed as `committed`
+ * says, as `load` would read it back (but key order inside JSON values,
+ * which jsonb keeps its own way). The commit's version check proves `base`
+ * was current, so the only facts the process lacks are the commit's time and
+ * the claims it took. A step's lease survives only while it owes the same
+ * call, as the statement writes it. Claims do not move the version: a step
+ * claimed since `base` keeps `base`'s claim and lease here, which only the
+ * sweeper and the claim itself read, from the table.
  */
-export function committedRecord(base: TransactionRecord, t: Transition, at: Date | string): TransactionRecord {
-  const when = new Date(at).toISOString();
+export function committedRecord(base: TransactionRecord, t: Transition, committed: Committed): TransactionRecord {
+  const when = new Date(committed.at).toISOString();
   const writes = new Map(t.steps.map((w) => [w.name, w]));
   return {
     ...base,
@@ -95,9 +104,12 @@ export function committedRecord(base: TransactionRecord, t: Transition, at: Date
     steps: base.steps.map((step) => {
       const w = writes.get(step.name);
       if (!w) return step;
-      const { leaseMs: _leaseMs, ...state } = w;
+      const { leaseMs, preclaim, ...state } = w;
       const sameCall = step.phase === w.phase && step.attempt === w.attempt;
-      return { ...state, input: w.input ?? null, output: w.output ?? null, claim: step.claim, leaseUntil: sameCall ? step.leaseUntil : null, updatedAt: when };
+      const lease = preclaim
+        ? { claim: committed.claims[step.name], leaseUntil: Date.parse(when) + leaseMs, preclaimed: true }
+        : { claim: step.claim, leaseUntil: sameCall ? step.leaseUntil : null, preclaimed: sameCall && step.preclaimed };
+      return { ...state, input: w.input ?? null, output: w.output ?? null, ...lease, updatedAt: when };
     }),
   };
 }

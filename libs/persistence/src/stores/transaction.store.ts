@@ -1,13 +1,13 @@
 import type { DataSource } from 'typeorm';
-import type { CallRef } from '@accord/contracts';
+import { IN_FLIGHT_STATUSES, type CallRef } from '@accord/contracts';
 import { preparedQuery } from '../util/prepared-query';
 import { Batcher } from './batcher';
 import { RecentRecords } from './recent-records';
 import {
-  mapTransactionRow, type AttemptRecord, type Claim, type NewTransaction, type Transition, type TransactionRecord,
+  mapTransactionRow, type AttemptRecord, type CarriedClaim, type Claim, type NewTransaction, type Transition, type TransactionRecord,
 } from './transaction.record';
 import { toIso, toMs } from '../util/time';
-import { committedRecord, insertedRecord, stepJson, transitionRequest } from './transaction.rows';
+import { committedRecord, insertedRecord, stepJson, transitionRequest, type Committed } from './transaction.rows';
 import {
   CLAIM_BATCH_SQL, CLAIM_ONE_SQL, COMMIT_BATCH_SQL, COMMIT_ONE_SQL, COMMIT_ONE_WITH_EXTRAS_SQL, INSERT_IDEMPOTENT_SQL,
   INSERT_SQL, LOAD_SQL, TRANSITION_FIELDS,
@@ -28,10 +28,12 @@ const MAX_BATCH = 64;
 /** Unfinished transactions whose latest version a replica keeps at hand. */
 const RECENT_RECORDS = 10_000;
 
-/** A call to claim, with the version of its transaction this replica holds. */
+/** A call to claim, with the version of its transaction this replica holds
+ * and the claim its job carries. */
 interface ClaimRequest {
   call: CallRef;
   known: TransactionRecord | null;
+  carried: CarriedClaim | null;
 }
 
 
@@ -55,10 +57,10 @@ export class TransactionStore {
     { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: ({ call }) => `${call.transactionId}/${call.step}` },
   );
 
-  /** Each answers its commit's time, or null for a lost race. */
-  private readonly commits = new Batcher<Transition, Date | null>(
+  /** Each answers what its commit took, or null for a lost race. */
+  private readonly commits = new Batcher<Transition, Committed | null>(
     (batch) => this.commitBatch(batch),
-    async (t) => committedAt(await preparedQuery(this.db, 'commit_one', COMMIT_ONE_SQL, transitionValues(t))),
+    async (t) => committedOf(await preparedQuery(this.db, 'commit_one', COMMIT_ONE_SQL, transitionValues(t))),
     { maxInFlight: BATCHES_IN_FLIGHT, maxSize: MAX_BATCH, key: (t) => t.id },
   );
 
@@ -106,32 +108,43 @@ export class TransactionStore {
   /** Claims the owed call (step, phase, attempt) for one worker: bumps the
    * fencing token and sets the lease. Null when it is not owed or is leased.
    * Also returns the transaction as of the claim, so the result's transition
-   * can start from it. */
-  claim(call: CallRef): Promise<Claim | null> {
-    return this.claims.submit({ call, known: this.recent.get(call.transactionId) ?? null });
+   * can start from it.
+   *
+   * `carried`: the claim the call's job carries. Within its `useBy` it is
+   * taken as it is, with no statement, if the transaction as this replica
+   * holds it (or loads it) still shows it; otherwise the job claims the call
+   * over that claim, which its lease does not stop. */
+  async claim(call: CallRef, carried: CarriedClaim | null = null): Promise<Claim | null> {
+    const known = this.recent.get(call.transactionId) ?? null;
+    if (carried?.useBy !== undefined && Date.now() < carried.useBy) {
+      const record = known ?? (await this.load(call.transactionId));
+      if (record && holdsCarried(record, call, carried.claim)) return { claim: carried.claim, resumed: false, record };
+    }
+    return this.claims.submit({ call, known, carried });
   }
 
   /** Applies a transition decided from `base` if nobody moved the
    * transaction since (its version is still `t.expectedVersion`) and, when
    * it carries an attempt, the attempt's claim is still the step's current
-   * one. False means a lost race: reload and decide again. One that settles
-   * its transaction tells the notify observer, before and after. */
-  async commit(t: Transition, base: TransactionRecord): Promise<boolean> {
+   * one. Answers the transaction as committed (with the claims its
+   * pre-claimed steps took); null means a lost race: reload and decide
+   * again. One that settles its transaction tells the notify observer,
+   * before and after. */
+  async commit(t: Transition, base: TransactionRecord): Promise<TransactionRecord | null> {
     const observer = t.notify ? this.notifyObserver : null;
     observer?.expect(t.id);
-    let at: Date | null = null;
     let committed: TransactionRecord | null = null;
     try {
-      at = t.audit || t.outbox.length > 0 ? await this.commitWithExtras(t) : await this.commits.submit(t);
-      if (at) {
-        committed = committedRecord(base, t, at);
+      const answer = t.audit || t.outbox.length > 0 ? await this.commitWithExtras(t) : await this.commits.submit(t);
+      if (answer) {
+        committed = committedRecord(base, t, answer);
         this.keep(committed);
       }
     } finally {
       if (committed) observer?.deliver(committed);
       else observer?.abandon(t.id);
     }
-    return at !== null;
+    return committed;
   }
 
   /** Ends this claim's lease now, so the call is owed again at once (the
@@ -163,14 +176,19 @@ export class TransactionStore {
     );
   }
 
-  private async claimOne({ call: c, known }: ClaimRequest): Promise<Claim | null> {
-    const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [c.transactionId, c.step, c.phase, c.attempt, known?.version ?? -1]);
+  private async claimOne({ call: c, known, carried }: ClaimRequest): Promise<Claim | null> {
+    const [row] = await preparedQuery(this.db, 'claim_one', CLAIM_ONE_SQL, [
+      c.transactionId, c.step, c.phase, c.attempt, known?.version ?? -1, carried?.claim ?? null, carried?.useBy !== undefined,
+    ]);
     return row ? this.claimOf(row, c, known) : null;
   }
 
   private async claimBatch(batch: ClaimRequest[]): Promise<(Claim | null)[]> {
     const rows = await preparedQuery(this.db, 'claim_batch', CLAIM_BATCH_SQL, [
-      JSON.stringify(batch.map(({ call: c, known }, i) => ({ i, id: c.transactionId, name: c.step, phase: c.phase, attempt: c.attempt, known: known?.version ?? -1 }))),
+      JSON.stringify(batch.map(({ call: c, known, carried }, i) => ({
+        i, id: c.transactionId, name: c.step, phase: c.phase, attempt: c.attempt, known: known?.version ?? -1,
+        token: carried?.claim ?? null, fresh: carried?.useBy !== undefined,
+      }))),
       batch.length,
     ]);
     const claims: (Claim | null)[] = batch.map(() => null);
@@ -189,7 +207,7 @@ export class TransactionStore {
     const leaseUntil = toMs(row.claimed_lease_until as Date | string | null);
     const record =
       row.cached === true && known
-        ? { ...known, steps: known.steps.map((s) => (s.name === call.step ? { ...s, claim, leaseUntil } : s)) }
+        ? { ...known, steps: known.steps.map((s) => (s.name === call.step ? { ...s, claim, leaseUntil, preclaimed: false } : s)) }
         : mapTransactionRow(row);
     this.keep(record);
     return { claim, resumed: row.resumed as boolean, record };
@@ -201,17 +219,17 @@ export class TransactionStore {
     else this.recent.forget(record.id);
   }
 
-  private async commitBatch(batch: Transition[]): Promise<(Date | null)[]> {
+  private async commitBatch(batch: Transition[]): Promise<(Committed | null)[]> {
     const requests = batch.map((t, i) => ({ i, ...transitionRequest(t) }));
     const rows = await preparedQuery(this.db, 'commit_batch', COMMIT_BATCH_SQL, [JSON.stringify(requests), batch.length]);
-    const at = new Map(rows.map((r) => [r.i as number, r.at as Date]));
-    return batch.map((_, i) => at.get(i) ?? null);
+    const applied = new Map(rows.map((r) => [r.i as number, committedRow(r)]));
+    return batch.map((_, i) => applied.get(i) ?? null);
   }
 
   /** A transition with an operator's audit entry or outbox rows, written in
    * the same statement. */
-  private async commitWithExtras(t: Transition): Promise<Date | null> {
-    return committedAt(
+  private async commitWithExtras(t: Transition): Promise<Committed | null> {
+    return committedOf(
       await preparedQuery(this.db, 'commit_one_extras', COMMIT_ONE_WITH_EXTRAS_SQL, [
         ...transitionValues(t),
         JSON.stringify(t.audit ? [{ ...t.audit, details: t.audit.details ?? null }] : []),
@@ -221,9 +239,21 @@ export class TransactionStore {
   }
 }
 
-/** The commit's time, or null when it did not apply. */
-function committedAt(rows: Record<string, unknown>[]): Date | null {
-  return rows.length === 0 ? null : (rows[0].at as Date);
+/** What the commit of one transition took, or null when it did not apply. */
+function committedOf(rows: Record<string, unknown>[]): Committed | null {
+  return rows.length === 0 ? null : committedRow(rows[0]);
+}
+
+function committedRow(row: Record<string, unknown>): Committed {
+  return { at: row.at as Date, claims: (row.claims as Record<string, number> | null) ?? {} };
+}
+
+/** The transaction still shows `claim` as the carried claim of the call,
+ * owed and not claimed over by a worker. */
+function holdsCarried(record: TransactionRecord, call: CallRef, claim: number): boolean {
+  if (!IN_FLIGHT_STATUSES.includes(record.status)) return false;
+  const step = record.steps.find((s) => s.name === call.step);
+  return !!step && step.preclaimed && step.claim === claim && step.phase === call.phase && step.attempt === call.attempt && step.dueAt !== null;
 }
 
 /** One transition in plain parameters, in the order of TRANSITION_FIELDS:

@@ -24,10 +24,13 @@ export const TX_COLUMN_NAMES = ['id', 'definition_name', 'definition_version', '
 const TX_COLUMNS = TX_COLUMN_NAMES.map((c) => `t.${c}`).join(', ');
 
 const STEP_COLUMN_NAMES = ['transaction_id', 'name', 'idx', 'status', 'phase', 'attempt', 'attempt_base', 'due_at',
-  'lease_until', 'lease_ms', 'claim', 'may_have_applied', 'input', 'output', 'last_error', 'updated_at'];
+  'lease_until', 'lease_ms', 'claim', 'preclaimed', 'may_have_applied', 'input', 'output', 'last_error', 'updated_at'];
 const stepColumns = (alias: string) => STEP_COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ');
 
 const IN_FLIGHT = sqlStatusList(IN_FLIGHT_STATUSES);
+
+/** The lease of a call claimed now. */
+const LEASE_FROM_NOW = (leaseMs: string) => `now() + make_interval(secs => ${leaseMs} / 1000.0)`;
 
 /** Steps of transaction `idExpr` as one JSON array: those in `changed` (a
  * CTE of this statement, whose snapshot predates its own updates) as
@@ -48,6 +51,12 @@ export const LOAD_SQL = `
  * out, so it may have been sent). A lease is cleared whenever a step's call
  * changes, so an earlier lease on the row is one of this very call.
  *
+ * `token`: the claim the job carries (CarriedClaim), or null. While that
+ * claim is still the step's and no worker has claimed over it, the job may
+ * take it over although its lease lives: the job is the one it was taken
+ * for. `fresh`: this is the job's first delivery, so the call was never sent
+ * under that claim.
+ *
  * `known`: the version of the transaction the replica already holds (as it
  * committed it; -1 for none). When it is still current, the heavy parts of
  * the answer (spec, input, the steps JSON) are left out (`cached`): the
@@ -58,41 +67,52 @@ function claimSql(requests: string): string {
   return `
   WITH r AS (${requests}),
   c AS (
-    UPDATE steps s SET lease_until = now() + make_interval(secs => s.lease_ms / 1000.0), claim = s.claim + 1
+    UPDATE steps s SET lease_until = ${LEASE_FROM_NOW('s.lease_ms')}, claim = s.claim + 1, preclaimed = false
     FROM r JOIN steps o ON o.transaction_id = r.id AND o.name = r.name
     WHERE s.transaction_id = r.id AND s.name = r.name AND s.phase = r.phase AND s.attempt = r.attempt
-      AND s.due_at IS NOT NULL AND (s.lease_until IS NULL OR s.lease_until < now())
+      AND s.due_at IS NOT NULL AND (s.lease_until IS NULL OR s.lease_until < now() OR (s.preclaimed AND s.claim = r.token))
       -- a scalar subquery, so the status is read by primary key, never by
       -- scanning the (busy, often bloated) status index for in-flight rows
       AND (SELECT t.status FROM transactions t WHERE t.id = s.transaction_id) IN ${IN_FLIGHT}
-    RETURNING r.i, r.known, o.lease_until IS NOT NULL AS resumed, ${stepColumns('s')})
+    RETURNING r.i, r.known,
+      o.lease_until IS NOT NULL AND NOT (r.fresh AND o.preclaimed AND o.claim IS NOT DISTINCT FROM r.token) AS resumed,
+      ${stepColumns('s')})
   SELECT c.i, c.claim AS claimed, c.resumed, c.lease_until AS claimed_lease_until, c.known = t.version AS cached, ${light},
     ${unlessKnown('t.spec', 'spec')}, ${unlessKnown('t.input', 'input')},
     ${unlessKnown(stepsJson('c', 'c.transaction_id'), 'steps')}
   FROM c JOIN transactions t ON t.id = c.transaction_id`;
 }
 
-/** $1..$5: transaction id, step, phase, attempt, known version. */
+/** $1..$7: transaction id, step, phase, attempt, known version, token, fresh. */
 export const CLAIM_ONE_SQL = claimSql(
-  'SELECT 0 AS i, $1::uuid AS id, $2::text AS name, $3::text AS phase, $4::int AS attempt, $5::int AS known',
+  `SELECT 0 AS i, $1::uuid AS id, $2::text AS name, $3::text AS phase, $4::int AS attempt, $5::int AS known, $6::int AS token,
+     $7::boolean AS fresh`,
 );
-/** $1: JSON array of {i, id, name, phase, attempt, known}; $2: its length. */
+/** $1: JSON array of {i, id, name, phase, attempt, known, token, fresh}; $2: its length. */
 export const CLAIM_BATCH_SQL = claimSql(
-  'SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, id uuid, name text, phase text, attempt int, known int) LIMIT $2',
+  `SELECT * FROM jsonb_to_recordset($1::jsonb)
+     AS r(i int, id uuid, name text, phase text, attempt int, known int, token int, fresh boolean) LIMIT $2`,
 );
 
 const STEP_RECORD = `x(name text, status text, phase text, attempt int, attempt_base int, due_at timestamptz,
-  lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
+  lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text, preclaim boolean)`;
 
 /** Writes the changed steps of the transactions in `t`, whose `steps` column
- * holds them; a lease survives only while the step owes the same call. */
+ * holds them; a lease survives only while the step owes the same call. A
+ * step written with `preclaim` has its new call claimed here (the claim
+ * CTE's update, done in the same write), and answers its new claim. */
 const UPDATE_STEPS = `
   UPDATE steps SET status = x.status, phase = x.phase, attempt = x.attempt, attempt_base = x.attempt_base,
     due_at = x.due_at, lease_ms = x.lease_ms, may_have_applied = x.may_have_applied, input = x.input,
     output = x.output, last_error = x.last_error, updated_at = now(),
-    lease_until = CASE WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt THEN steps.lease_until END
+    claim = CASE WHEN x.preclaim THEN steps.claim + 1 ELSE steps.claim END,
+    lease_until = CASE WHEN x.preclaim THEN ${LEASE_FROM_NOW('x.lease_ms')}
+      WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt THEN steps.lease_until END,
+    preclaimed = CASE WHEN x.preclaim THEN true
+      WHEN steps.phase IS NOT DISTINCT FROM x.phase AND steps.attempt = x.attempt THEN steps.preclaimed ELSE false END
   FROM t, jsonb_to_recordset(t.steps) AS ${STEP_RECORD}
-  WHERE steps.transaction_id = t.id AND steps.name = x.name`;
+  WHERE steps.transaction_id = t.id AND steps.name = x.name
+  RETURNING steps.transaction_id, steps.name, steps.claim, x.preclaim`;
 
 /** The columns of a transition request and their Postgres types, in
  * parameter order. `a_*`: the attempt it logs (all null without one);
@@ -126,8 +146,8 @@ const OUTBOX_PARAM = `$${FIELDS.length + 2}`;
  * its transaction's version is the one it was decided from and its
  * attempt's claim is still the step's (rule 4). One that settles its
  * transaction (`notify`) NOTIFYs the waiters on every replica. Answers the
- * `i` of each applied one and the commit's time (`now()`, every timestamp
- * it wrote): the process builds the committed record from what it decided,
+ * `i` of each applied one, the commit's time (`now()`, every timestamp
+ * it wrote) and the new claims of its pre-claimed steps: the process builds the committed record from what it decided,
  * which costs Postgres less than reading it back.
  *
  * `extras` (one transition in parameters): it may also carry an operator's
@@ -155,7 +175,11 @@ function commitSql(requests: string, extras: boolean): string {
       SELECT t.id, t.a_step, t.a_phase, t.a_attempt, t.a_claim, t.a_started_at, t.a_latency_ms, t.a_outcome, t.a_status_code,
         t.a_error, t.a_request, t.a_applied, t.a_budget_exhausted, t.a_worker
       FROM t WHERE t.a_step IS NOT NULL)`;
-  const answer = `SELECT t.i, now() AS at, CASE WHEN t.notify THEN pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) END AS notified FROM t`;
+  // The claims of pre-claimed steps, joined (not a subquery per row): the
+  // process knows everything else it wrote.
+  const answer = `SELECT t.i, now() AS at, CASE WHEN t.notify THEN pg_notify('${TX_NOTIFY_CHANNEL}', t.id::text) END AS notified, p.claims
+    FROM t LEFT JOIN (SELECT s.transaction_id, json_object_agg(s.name, s.claim) AS claims FROM s WHERE s.preclaim GROUP BY s.transaction_id) p
+      ON p.transaction_id = t.id`;
   if (!extras) return `WITH ${ctes} ${answer}`;
   return `WITH ${ctes},
     au AS (INSERT INTO audit (actor, action, target, note, details)
@@ -174,12 +198,14 @@ const INSERT_TX = `INSERT INTO transactions (id, definition_name, definition_ver
     direction, input, deadline_at, traceparent, tracestate)
   SELECT $1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::timestamptz, $10, $11`;
 
+/** A pre-claimed step starts with claim 1 (the process counts on it). */
 const INSERT_STEPS = `INSERT INTO steps (transaction_id, idx, name, status, phase, attempt, attempt_base, due_at, lease_ms,
-    may_have_applied, input, output, last_error)
+    may_have_applied, input, output, last_error, claim, lease_until, preclaimed)
   SELECT t.id, x.idx, x.name, x.status, x.phase, x.attempt, x.attempt_base, x.due_at, x.lease_ms, x.may_have_applied,
-    x.input, x.output, x.last_error
+    x.input, x.output, x.last_error, CASE WHEN x.preclaim THEN 1 ELSE 0 END,
+    CASE WHEN x.preclaim THEN ${LEASE_FROM_NOW('x.lease_ms')} END, x.preclaim
   FROM t, jsonb_to_recordset($12::jsonb) AS x(idx int, name text, status text, phase text, attempt int, attempt_base int,
-    due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text)`;
+    due_at timestamptz, lease_ms int, may_have_applied boolean, input jsonb, output jsonb, last_error text, preclaim boolean)`;
 
 /** A new transaction and its steps; answers its `created_at`. */
 export const INSERT_SQL = `WITH t AS (${INSERT_TX} RETURNING id, created_at), s AS (${INSERT_STEPS}) SELECT t.created_at FROM t`;
