@@ -2,14 +2,15 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { CLAIM_BATCH_SQL, CLAIM_ONE_SQL, createDataSource, runMigrations } from '@accord/persistence';
+import { CLAIM_BATCH_SQL, CLAIM_ONE_SQL, createDataSource, runMigrations, TransactionQueryStore, TransactionStore } from '@accord/persistence';
 import { seedFinishedRows } from '../bench/seed-finished-rows';
 import { createTestDatabase } from '../support/test-env';
 
 /**
  * Finished transactions pile up; what runs all the time must not read them.
  * A database with many finished sagas and statistics taken while no call was
- * due (a VACUUM ANALYZE at a quiet moment): the claim's plans.
+ * due (a VACUUM ANALYZE at a quiet moment): the claim's plans, and the
+ * counts the console polls.
  */
 describe('plans over many finished transactions', () => {
   let url: string;
@@ -55,5 +56,17 @@ describe('plans over many finished transactions', () => {
       expect(plan).not.toContain('steps_due_idx');
       expect(plan).not.toMatch(/Seq Scan on (steps|transactions)/);
     }
+  });
+
+  it('counts each status up to the limit', async () => {
+    const store = new TransactionStore(db);
+    await store.insert({
+      id: randomUUID(), definitionName: 'bench-3step', definitionVersion: 1, spec: null, type: 'saga', status: 'STUCK', direction: 'forward',
+      input: {}, deadlineAt: null, traceparent: null, tracestate: null, steps: [], idempotency: null,
+    });
+    const counts = await new TransactionQueryStore(db).countsByStatus({ definition: 'bench-3step' }, 1000);
+    expect(counts.get('COMPLETED')).toBe(1000);
+    expect(counts.get('STUCK')).toBe(1);
+    expect(counts.get('RUNNING')).toBe(0);
   });
 });
