@@ -8,7 +8,9 @@
 # `--no-build` skips the build; `--profile` writes a CPU profile of every
 # measured process to .accord/bench-profile/ and prints a summary by package;
 # `--growth` instead measures the cost per step of 1-, 3-, 10- and 50-step
-# sagas (test/bench/growth.ts); `--soak` (npm run soak) instead drives a
+# sagas (test/bench/growth.ts); `--rows` the throughput with BENCH_ROWS (10M)
+# finished transactions in the tables against an empty database
+# (test/bench/finished-rows.ts); `--soak` (npm run soak) instead drives a
 # million sagas and watches the coordinator's heap (test/bench/soak.ts).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,6 +23,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
     --growth) script=growth.js ;;
+    --rows) script=finished-rows.js ;;
     --soak) script=soak.js ;;
     --profile) export BENCH_PROFILE="${BENCH_PROFILE:-$PWD/.accord/bench-profile/$(date +%Y%m%d-%H%M%S)}" ;;
     *) echo "bench: unknown argument $arg" >&2; exit 2 ;;

@@ -21,6 +21,10 @@ import {
 /** How long a count of the unsettled transactions serves MAX_IN_FLIGHT. */
 const IN_FLIGHT_RECOUNT_MS = 250;
 
+/** Retention waits four times as long as a batch took before the next: at
+ * most a fifth of one Postgres connection, however large the backlog. */
+const RETENTION_PAUSE_RATIO = 4;
+
 /**
  * The composition root: every long-lived object of a coordinator process,
  * built once from the config. Nest receives them as values; the process
@@ -224,8 +228,8 @@ export class Runtime {
     if (this.config.RETENTION_DAYS > 0) {
       const store = new RetentionStore(this.dataSource);
       this.retention = new Periodic(
-        async () => {
-          const deleted = await purgeExpired(store, this.config.RETENTION_DAYS);
+        async (signal) => {
+          const deleted = await purgeExpired(store, this.config.RETENTION_DAYS, { pauseRatio: RETENTION_PAUSE_RATIO, signal });
           if (deleted > 0) this.logger.info({ deleted, days: this.config.RETENTION_DAYS }, 'retention: deleted finished transactions');
         },
         this.config.RETENTION_INTERVAL_MS,

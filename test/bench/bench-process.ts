@@ -30,6 +30,16 @@ export const num = (name: string, fallback: number): number => {
 };
 
 
+/** BENCH_COORDINATOR_ENV (KEY=VALUE,…): more settings for the measured coordinator. */
+export function coordinatorEnvFromBench(): Record<string, string> {
+  return Object.fromEntries(
+    (process.env.BENCH_COORDINATOR_ENV ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+  );
+}
+
 // Compiled to CommonJS, a plain import() would become require(); the .mjs
 // must be loaded as an ES module, and only code TypeScript does not see keeps it.
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body: the one way to keep import() from becoming require()

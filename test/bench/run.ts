@@ -39,7 +39,7 @@ import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { Pool as HttpPool } from 'undici';
 import {
-  adminQuery, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, redisCommands, ROOT, startChild, waitFor,
+  adminQuery, coordinatorEnvFromBench, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, redisCommands, ROOT, startChild, waitFor,
   withDatabase, type ProvisionModule,
 } from './bench-process';
 import { summariseCpuProfile } from './cpu-profile-summary';
@@ -203,12 +203,6 @@ async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
   const prefix = `accord_bench_${RUN_ID}_a${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
   ctx.prefixes.push(prefix);
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const extra = Object.fromEntries(
-    (process.env.BENCH_COORDINATOR_ENV ?? '')
-      .split(',')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
-  );
   const nodeArgs = [...(process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profileArgs(plan)];
   const coordinator = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
     NODE_ENV: 'development',
@@ -222,7 +216,7 @@ async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
     SIGNING_SECRET: '',
     LOG_LEVEL: 'warn',
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-    ...extra,
+    ...coordinatorEnvFromBench(),
   }, nodeArgs);
   const base = `http://127.0.0.1:${port}`;
   const http = new HttpPool(base, { connections: plan.open + 4, pipelining: 1 });

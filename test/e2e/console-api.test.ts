@@ -113,6 +113,7 @@ describe('the API behind the console', () => {
         RUNNING: 0, COMPENSATING: 0, COMPLETED: 5, COMPENSATED: 0, RESOLVED: 0, STUCK: 1,
         TRYING: 0, CONFIRMING: 0, CANCELLING: 0, CONFIRMED: 0, CANCELLED: 0,
       });
+      expect(all.body.limit).toBe(10_000);
       expect((await api.get('/v1/transactions/counts?definition=stuck')).body.counts).toMatchObject({ COMPLETED: 0, STUCK: 1 });
       expect((await api.get(`/v1/transactions/counts?definition=shop&from=${encodeURIComponent(middle)}`)).body.counts.COMPLETED).toBe(3);
       expect((await api.get('/v1/transactions/counts?idempotencyKey=early-0')).body.counts.COMPLETED).toBe(1);

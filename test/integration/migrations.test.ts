@@ -10,7 +10,8 @@ describe('migrations', () => {
     try {
       const applied = await Promise.all(replicas.map((ds) => runMigrations(ds)));
       expect(applied.flat()).toEqual(['InitialSchema1795300000000', 'RetentionIndex1795400000000', 'ApiKeyNames1795510000000', 'WhyItEnded1795600000000',
-        'DropNamespace1795610000000', 'TraceState1795650000000', 'PreclaimedCalls1795700000000']);
+        'DropNamespace1795610000000', 'TraceState1795650000000', 'PreclaimedCalls1795700000000', 'RetentionLookups1795720000000',
+        'StepsFillFactor1795730000000']);
       const pending = await replicas[0].driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
     } finally {

@@ -52,7 +52,7 @@ describe('retention', () => {
       await seed('CANCELLED', 60), await seed('RESOLVED', 90),
     ];
     const kept = [await seed('COMPLETED', 5), await seed('STUCK', null), await seed('RUNNING', null)];
-    expect(await purgeExpired(new RetentionStore(db), 30, 2)).toBe(5);
+    expect(await purgeExpired(new RetentionStore(db), 30, { batchSize: 2 })).toBe(5);
     expect(await count('transactions', 'id', old)).toBe(0);
     expect(await count('steps', 'transaction_id', old)).toBe(0);
     expect(await count('attempts', 'transaction_id', old)).toBe(0);
@@ -60,6 +60,6 @@ describe('retention', () => {
     expect(await count('transactions', 'id', kept)).toBe(3);
     expect(await count('steps', 'transaction_id', kept)).toBe(3);
     expect(await count('attempts', 'transaction_id', kept)).toBe(3);
-    expect(await purgeExpired(new RetentionStore(db), 30, 2)).toBe(0);
+    expect(await purgeExpired(new RetentionStore(db), 30, { batchSize: 2 })).toBe(0);
   });
 });

@@ -4,7 +4,8 @@ export * from './migrator';
 export * from './entities';
 export * from './stores/transaction.record';
 export * from './stores/transaction.store';
-export { TX_NOTIFY_CHANNEL } from './stores/transition.sql';
+// the claims too, for the test of their plans over a grown database
+export { CLAIM_BATCH_SQL, CLAIM_ONE_SQL, TX_NOTIFY_CHANNEL } from './stores/transition.sql';
 export * from './stores/transaction-query.store';
 export * from './stores/definition.store';
 export * from './stores/sweep.store';

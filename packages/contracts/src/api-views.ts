@@ -105,10 +105,13 @@ export function itemsSchema<T extends z.ZodType>(item: T) {
 export const TransactionPageSchema = pageSchema(TransactionSummarySchema).meta({ id: 'TransactionPage' });
 
 /** `GET /v1/transactions/counts`: how many transactions have each status
- * (every status present, 0 included). */
+ * (every status present, 0 included), each counted up to `limit`: a count of
+ * `limit` means at least that many. Counting stops there so that a count
+ * costs the same however many finished transactions the tables keep. */
 export const TransactionCountsSchema = z
   .object({
     counts: z.record(z.enum(TRANSACTION_STATUSES), z.number().int().min(0)),
+    limit: z.number().int().min(1),
   })
   .strict()
   .meta({ id: 'TransactionCounts' });

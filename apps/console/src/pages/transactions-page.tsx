@@ -1,4 +1,4 @@
-import { TRANSACTION_STATUSES, type TransactionStatus } from '@accord/contracts';
+import { TRANSACTION_STATUSES, type TransactionCounts, type TransactionStatus } from '@accord/contracts';
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { accord, type TransactionFilter } from '../api/accord';
@@ -11,6 +11,17 @@ import { useLoad } from '../use-load';
 
 const FILTER_FIELDS = ['status', 'definition', 'from', 'to', 'id', 'idempotencyKey'] as const;
 const PAGE_SIZE = 25;
+
+/** The counts as shown: one at the API's limit is "at least" (10000+), and so
+ * is a total that includes one. */
+function shownCounts({ counts, limit }: TransactionCounts): { total: string; of: Record<TransactionStatus, string> } {
+  const shown = (n: number, atLeast: boolean) => `${n}${atLeast ? '+' : ''}`;
+  const values = Object.values(counts);
+  return {
+    total: shown(values.reduce((sum, n) => sum + n, 0), values.some((n) => n >= limit)),
+    of: Object.fromEntries(TRANSACTION_STATUSES.map((s) => [s, shown(counts[s], counts[s] >= limit)])) as Record<TransactionStatus, string>,
+  };
+}
 
 /** The filters are the page's query string, so a filtered list is a link
  * (the stuck queue is `?status=STUCK`). */
@@ -33,7 +44,7 @@ export function TransactionsPage() {
   const counts = useLoad(() => accord.counts(withoutStatus), [JSON.stringify(withoutStatus)], 5000);
   // The first page follows new transactions as they come; later pages hold still.
   const list = useLoad(() => accord.transactions(filter, cursor, PAGE_SIZE), [key, cursor], cursor === undefined ? 5000 : null);
-  const total = counts.data ? Object.values(counts.data.counts).reduce((sum, n) => sum + n, 0) : undefined;
+  const shown = counts.data && shownCounts(counts.data);
   const withStatus = (s: TransactionStatus | undefined) => paths.transactions({ ...filter, status: s });
 
   return (
@@ -44,13 +55,13 @@ export function TransactionsPage() {
         <ul>
           <li>
             <a href={withStatus(undefined)} aria-current={status === undefined ? 'page' : undefined}>
-              All <span class="count">{total ?? '…'}</span>
+              All <span class="count">{shown?.total ?? '…'}</span>
             </a>
           </li>
           {TRANSACTION_STATUSES.map((s) => (
             <li key={s}>
               <a href={withStatus(s)} aria-current={status === s ? 'page' : undefined} class={`count-${s.toLowerCase()}`}>
-                {s} <span class="count">{counts.data?.counts[s] ?? '…'}</span>
+                {s} <span class="count">{shown?.of[s] ?? '…'}</span>
               </a>
             </li>
           ))}

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
-  AbortBodySchema, API_ROUTES, CountsQuerySchema, IdempotencyKeySchema, ListQuerySchema, StartBodySchema, TRANSACTION_STATUSES, UUID_PATTERN,
+  AbortBodySchema, API_ROUTES, CountsQuerySchema, IdempotencyKeySchema, ListQuerySchema, StartBodySchema, UUID_PATTERN,
   WaitQuerySchema, type TransactionCounts, type TransactionStatus,
 } from '@accord/contracts';
 import { EngineError, StartTransaction, TransactionEvents, WaitForTransaction } from '@accord/engine';
@@ -12,6 +12,9 @@ import type { Principal } from '../auth/scopes';
 import { decodeCursor, encodeCursor, parse } from '../parse-request';
 import { presentAttempt } from '../presenters/log.presenter';
 import { presentSummary, TransactionViews } from '../presenters/transaction.presenter';
+
+/** Each status is counted up to this many (the console shows "10000+"). */
+const COUNT_LIMIT = 10_000;
 
 @Controller()
 export class TransactionsController {
@@ -68,9 +71,8 @@ export class TransactionsController {
 
   @Route(API_ROUTES.countTransactions)
   async counts(@Query() query: unknown): Promise<TransactionCounts> {
-    const counted = await this.queries.countsByStatus(this.filter(parse(CountsQuerySchema, query, 'query')));
-    const counts = Object.fromEntries(TRANSACTION_STATUSES.map((status) => [status, counted.get(status) ?? 0]));
-    return { counts: counts as Record<TransactionStatus, number> };
+    const counted = await this.queries.countsByStatus(this.filter(parse(CountsQuerySchema, query, 'query')), COUNT_LIMIT);
+    return { counts: Object.fromEntries(counted) as Record<TransactionStatus, number>, limit: COUNT_LIMIT };
   }
 
   @Route(API_ROUTES.getTransaction)

@@ -1,6 +1,7 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('idempotency_keys')
+@Index('idempotency_keys_created_idx', ['createdAt', 'transactionId'])
 export class IdempotencyKeyEntity {
   @PrimaryColumn('text') key!: string;
   @Column('text', { name: 'request_hash' }) requestHash!: string;

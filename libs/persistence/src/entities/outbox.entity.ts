@@ -8,6 +8,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  */
 @Entity('outbox')
 @Index('outbox_due_idx', ['dueAt'], { where: 'delivered_at IS NULL' })
+@Index('outbox_transaction_idx', ['transactionId'])
 export class OutboxEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
   @Column('text') topic!: string;

@@ -1,4 +1,4 @@
-import type { TransactionStatus, TransactionType } from '@accord/contracts';
+import { sqlStatusList, TRANSACTION_STATUSES, type TransactionStatus, type TransactionType } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
 
 /** What operators narrow transactions down by; every field is optional. */
@@ -62,10 +62,20 @@ export class TransactionQueryStore {
     }));
   }
 
-  /** How many transactions match `filter`, by status (statuses with none are absent). */
-  async countsByStatus(filter: Omit<TransactionFilter, 'status'>): Promise<Map<string, number>> {
+  /** How many transactions match `filter`, for every status, each counted up
+   * to `limit` (a count of `limit`: at least that many). One count a status,
+   * its status a constant, so the planner sees which are rare (STUCK) and
+   * which hold millions (COMPLETED), and no count reads more than `limit` of
+   * its status's rows. */
+  async countsByStatus(filter: Omit<TransactionFilter, 'status'>, limit: number): Promise<Map<TransactionStatus, number>> {
     const { where, params } = conditions(filter);
-    const rows = await this.db.query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM transactions ${whereClause(where)} GROUP BY status`, params);
+    const limitParam = `$${params.push(limit)}`;
+    const counts = TRANSACTION_STATUSES.map((status) => {
+      const only = sqlStatusList([status]);
+      return `SELECT ${only} AS status,
+        (SELECT count(*)::int FROM (SELECT 1 FROM transactions ${whereClause([`status IN ${only}`, ...where])} LIMIT ${limitParam}) x) AS n`;
+    });
+    const rows = await this.db.query<{ status: TransactionStatus; n: number }[]>(counts.join('\nUNION ALL\n'), params);
     return new Map(rows.map((r) => [r.status, r.n]));
   }
 

@@ -70,7 +70,10 @@ function claimSql(requests: string): string {
     UPDATE steps s SET lease_until = ${LEASE_FROM_NOW('s.lease_ms')}, claim = s.claim + 1, preclaimed = false
     FROM r JOIN steps o ON o.transaction_id = r.id AND o.name = r.name
     WHERE s.transaction_id = r.id AND s.name = r.name AND s.phase = r.phase AND s.attempt = r.attempt
-      AND s.due_at IS NOT NULL AND (s.lease_until IS NULL OR s.lease_until < now() OR (s.preclaimed AND s.claim = r.token))
+      -- num_nonnulls, not IS NOT NULL: that would let the planner serve the
+      -- claim from the partial due index, read whole, whenever the statistics
+      -- say it is nearly empty (a VACUUM at a quiet moment), not by primary key
+      AND num_nonnulls(s.due_at) = 1 AND (s.lease_until IS NULL OR s.lease_until < now() OR (s.preclaimed AND s.claim = r.token))
       -- a scalar subquery, so the status is read by primary key, never by
       -- scanning the (busy, often bloated) status index for in-flight rows
       AND (SELECT t.status FROM transactions t WHERE t.id = s.transaction_id) IN ${IN_FLIGHT}
