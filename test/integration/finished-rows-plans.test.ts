@@ -18,13 +18,13 @@ describe('plans over many finished transactions', () => {
   let client: Client;
 
   /** The plan of `sql` with `values`, generic (as a prepared statement gets after five runs), in a rolled-back transaction. */
-  const genericPlan = async (sql: string, values: unknown[]): Promise<string> => {
+  const genericPlan = async (sql: string, values: (string | number | boolean | null)[]): Promise<string> => {
     const name = `p${randomUUID().replace(/-/g, '')}`;
     await client.query('BEGIN');
     try {
       await client.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
       await client.query(`PREPARE ${name} AS ${sql}`);
-      const literals = values.map((v) => (typeof v === 'number' ? String(v) : client.escapeLiteral(String(v))));
+      const literals = values.map((v) => (v === null ? 'NULL' : typeof v === 'number' || typeof v === 'boolean' ? String(v) : client.escapeLiteral(v)));
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(${literals.join(', ')})`);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     } finally {
@@ -50,8 +50,8 @@ describe('plans over many finished transactions', () => {
 
   it('claims a step by primary key, never by reading the due index whole', async () => {
     const id = randomUUID();
-    const one = await genericPlan(CLAIM_ONE_SQL, [id, 's1', 'action', 1, -1]);
-    const batch = await genericPlan(CLAIM_BATCH_SQL, [JSON.stringify([{ i: 0, id, name: 's1', phase: 'action', attempt: 1, known: -1 }]), 1]);
+    const one = await genericPlan(CLAIM_ONE_SQL, [id, 's1', 'action', 1, -1, null, false]);
+    const batch = await genericPlan(CLAIM_BATCH_SQL, [JSON.stringify([{ i: 0, id, name: 's1', phase: 'action', attempt: 1, known: -1, token: null, fresh: false }]), 1]);
     for (const plan of [one, batch]) {
       expect(plan).not.toContain('steps_due_idx');
       expect(plan).not.toMatch(/Seq Scan on (steps|transactions)/);
