@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
+import { Pool as HttpPool } from 'undici';
 
 /** The repository: the nearest directory above this file with a package.json. */
 export const ROOT = (() => {
@@ -161,4 +162,44 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
     redis.disconnect();
   }
   return deleted;
+}
+
+/** A built coordinator a bench drives, and its client. */
+export interface BenchCoordinator {
+  child: Child;
+  /** One request; its status and body text. */
+  request: (method: 'GET' | 'POST', pathname: string, body?: unknown) => Promise<{ status: number; text: string }>;
+  /** Resolves once it answers ready. */
+  ready: (timeoutMs?: number) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/** Starts the built coordinator on a random local port, in development mode
+ * with no credentials, logging warnings only; `env` adds its database,
+ * Redis, queue prefix and whatever else the bench sets. `open`: the
+ * requests the client may have open at once. */
+export function startBenchCoordinator(env: Record<string, string>, open: number, nodeArgs: string[] = []): BenchCoordinator {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
+    NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: '', SIGNING_SECRET: '', LOG_LEVEL: 'warn', ...env,
+  }, nodeArgs);
+  const http = new HttpPool(`http://127.0.0.1:${port}`, { connections: open + 8, pipelining: 1 });
+  const request = async (method: 'GET' | 'POST', pathname: string, body?: unknown) => {
+    const res = await http.request({
+      path: pathname, method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.statusCode, text: await res.body.text() };
+  };
+  return {
+    child,
+    request,
+    ready: async (timeoutMs = 30_000) => {
+      await waitFor('coordinator', child, () => request('GET', '/health/ready').then((r) => (r.status === 200 ? true : undefined), () => undefined), timeoutMs);
+    },
+    stop: async () => {
+      await http.close();
+      await child.stop();
+    },
+  };
 }

@@ -23,10 +23,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
-import { Pool as HttpPool } from 'undici';
 import {
-  adminQuery, coordinatorEnvFromBench, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, ROOT, startChild,
-  waitFor, withDatabase, type ProvisionModule,
+  adminQuery, coordinatorEnvFromBench, cpuMsOfProcesses, deleteRedisKeys, importEsm, num, processCpuMs, ROOT, startBenchCoordinator,
+  startChild, waitFor, withDatabase, type ProvisionModule,
 } from './bench-process';
 import { seedFinishedRows, SEED_DEFINITION } from './seed-finished-rows';
 
@@ -76,21 +75,13 @@ async function latencies(databaseUrl: string, tag: string, since: Date): Promise
 async function measureRound(bench: Bench, label: string): Promise<Round> {
   const prefix = `accord_rows_${randomBytes(4).toString('hex')}`;
   bench.prefixes.push(prefix);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const coordinator = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
-    NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: bench.databaseUrl, REDIS_URL: bench.redisUrl,
-    QUEUE_PREFIX: prefix, ADMIN_TOKEN: '', SIGNING_SECRET: '', LOG_LEVEL: 'warn', ...coordinatorEnvFromBench(),
-  });
-  const http = new HttpPool(`http://127.0.0.1:${port}`, { connections: OPEN + 8, pipelining: 1 });
-  const call = async (method: 'GET' | 'POST', pathname: string, body?: unknown) => {
-    const res = await http.request({
-      path: pathname, method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.statusCode, text: await res.body.text() };
-  };
+  const coordinator = startBenchCoordinator(
+    { DATABASE_URL: bench.databaseUrl, REDIS_URL: bench.redisUrl, QUEUE_PREFIX: prefix, ...coordinatorEnvFromBench() },
+    OPEN,
+  );
+  const call = coordinator.request;
   try {
-    await waitFor('coordinator', coordinator, () => call('GET', '/health/ready').then((r) => (r.status === 200 ? true : undefined), () => undefined), 120_000);
+    await coordinator.ready(120_000);
     const step = (name: string) => ({ name, action: { url: `${bench.participantUrl}/${name}`, timeoutMs: 10_000 } });
     const registered = await call('POST', '/v1/definitions', { name: SEED_DEFINITION, type: 'saga', steps: [step('s1'), step('s2'), step('s3')] });
     if (registered.status !== 201 && registered.status !== 200) throw new Error(`registering the definition: ${registered.status} ${registered.text}`);
@@ -123,12 +114,12 @@ async function measureRound(bench: Bench, label: string): Promise<Round> {
     };
     poll();
     const polling = setInterval(poll, POLL_MS);
-    const cpu0 = processCpuMs(coordinator.process.pid);
+    const cpu0 = processCpuMs(coordinator.child.process.pid);
     const pg0 = cpuMsOfProcesses('postgres');
     const started = performance.now();
     await run(N, tag);
     const elapsedMs = performance.now() - started;
-    const cpu = processCpuMs(coordinator.process.pid) - cpu0;
+    const cpu = processCpuMs(coordinator.child.process.pid) - cpu0;
     const pg = cpuMsOfProcesses('postgres') - pg0;
     clearInterval(polling);
     await Promise.all(polls);
@@ -137,10 +128,9 @@ async function measureRound(bench: Bench, label: string): Promise<Round> {
     if (lat.count !== N) throw new Error(`${lat.count} of ${N} sagas COMPLETED in Postgres`);
     return { perSecond: (N * 1000) / elapsedMs, p50: lat.p50, p99: lat.p99, cpuPerSaga: cpu / N, pgCpuPerSaga: pg / N, slowestPollMs };
   } catch (error) {
-    process.stderr.write(`--- coordinator output ---\n${coordinator.output()}\n`);
+    process.stderr.write(`--- coordinator output ---\n${coordinator.child.output()}\n`);
     throw error;
   } finally {
-    await http.close();
     await coordinator.stop();
   }
 }

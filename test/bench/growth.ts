@@ -12,10 +12,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Pool as HttpPool } from 'undici';
 import {
-  adminQuery, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, ROOT, startChild, waitFor, withDatabase,
-  type ProvisionModule,
+  adminQuery, cpuMsOfProcesses, deleteRedisKeys, importEsm, num, processCpuMs, ROOT, startBenchCoordinator, startChild, waitFor,
+  withDatabase, type ProvisionModule,
 } from './bench-process';
 
 const LENGTHS = (process.env.BENCH_GROWTH_STEPS || '1,3,10,50').split(',').map((n) => {
@@ -46,24 +45,15 @@ async function main(): Promise<void> {
   const prefix = `accord_growth_${runId}`;
   await adminQuery(adminUrl, `CREATE DATABASE ${database}`);
   const participant = startChild(path.join(__dirname, 'instant-participant.js'), { PORT: '0' });
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const coordinator = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
-    NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: withDatabase(adminUrl, database),
-    REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, ADMIN_TOKEN: '', SIGNING_SECRET: '', LOG_LEVEL: 'warn',
-  });
-  const http = new HttpPool(`http://127.0.0.1:${port}`, { connections: OPEN + 4, pipelining: 1 });
+  const coordinator = startBenchCoordinator({ DATABASE_URL: withDatabase(adminUrl, database), REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }, OPEN);
   const call = async (method: 'GET' | 'POST', pathname: string, body?: unknown) => {
-    const res = await http.request({
-      path: pathname, method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: (text ? JSON.parse(text) : null) as { status?: string } | null };
+    const { status, text } = await coordinator.request(method, pathname, body);
+    return { status, body: (text ? JSON.parse(text) : null) as { status?: string } | null };
   };
   const rows: Row[] = [];
   try {
     const participantPort = await waitFor('participant', participant, () => /listening (\d+)/.exec(participant.output())?.[1]);
-    await waitFor('coordinator', coordinator, () => call('GET', '/health/ready').then((r) => (r.status === 200 ? true : undefined), () => undefined));
+    await coordinator.ready();
     for (const length of new Set([...LENGTHS, REFERENCE])) {
       const steps = Array.from({ length }, (_, i) => ({ name: `s${i + 1}`, action: { url: `http://127.0.0.1:${participantPort}/s${i + 1}`, timeoutMs: 10_000 } }));
       const registered = await call('POST', '/v1/definitions', { name: `growth-${length}`, type: 'saga', steps });
@@ -85,7 +75,7 @@ async function main(): Promise<void> {
     await run(REFERENCE, Math.ceil(WARMUP_CALLS / REFERENCE));
     for (const length of LENGTHS) {
       const sagas = Math.max(OPEN, Math.round(CALLS / length));
-      const cpu0 = processCpuMs(coordinator.process.pid);
+      const cpu0 = processCpuMs(coordinator.child.process.pid);
       const pg0 = cpuMsOfProcesses('postgres');
       const redis0 = cpuMsOfProcesses('redis-server');
       const elapsedMs = await run(length, sagas);
@@ -94,14 +84,13 @@ async function main(): Promise<void> {
         steps: length,
         sagas,
         stepsPerSecond: (calls * 1000) / elapsedMs,
-        coordinatorCpuPerStep: (processCpuMs(coordinator.process.pid) - cpu0) / calls,
+        coordinatorCpuPerStep: (processCpuMs(coordinator.child.process.pid) - cpu0) / calls,
         pgCpuPerStep: (cpuMsOfProcesses('postgres') - pg0) / calls,
         redisCpuPerStep: (cpuMsOfProcesses('redis-server') - redis0) / calls,
       });
       process.stdout.write(`  ${length} steps: ${sagas} sagas, ${rows.at(-1)!.stepsPerSecond.toFixed(0)} steps/s\n`);
     }
   } finally {
-    await http.close();
     await coordinator.stop();
     await participant.stop();
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);

@@ -37,9 +37,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
-import { Pool as HttpPool } from 'undici';
 import {
-  adminQuery, coordinatorEnvFromBench, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, redisCommands, ROOT, startChild, waitFor,
+  adminQuery, coordinatorEnvFromBench, cpuMsOfProcesses, deleteRedisKeys, DIST, importEsm, num, processCpuMs, redisCommands, ROOT,
+  startBenchCoordinator, startChild, waitFor,
   withDatabase, type ProvisionModule,
 } from './bench-process';
 import { summariseCpuProfile } from './cpu-profile-summary';
@@ -202,42 +202,21 @@ const DEFINITION = 'bench-3step';
 async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
   const prefix = `accord_bench_${RUN_ID}_a${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
   ctx.prefixes.push(prefix);
-  const port = 20000 + Math.floor(Math.random() * 20000);
   const nodeArgs = [...(process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profileArgs(plan)];
-  const coordinator = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
-    NODE_ENV: 'development',
-    PORT: String(port),
-    HOST: '127.0.0.1',
+  const coordinator = startBenchCoordinator({
     DATABASE_URL: plan.counter?.url ?? ctx.databases.accord,
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     REDIS_URL: ctx.redisUrl,
     QUEUE_PREFIX: prefix,
-    ADMIN_TOKEN: '',
-    SIGNING_SECRET: '',
-    LOG_LEVEL: 'warn',
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     ...coordinatorEnvFromBench(),
-  }, nodeArgs);
-  const base = `http://127.0.0.1:${port}`;
-  const http = new HttpPool(base, { connections: plan.open + 4, pipelining: 1 });
+  }, plan.open, nodeArgs);
   const call = async (method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
-    const res = await http.request({
-      path: pathname,
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: text ? (JSON.parse(text) as unknown) : null };
+    const { status, text } = await coordinator.request(method, pathname, body);
+    return { status, body: text ? (JSON.parse(text) as unknown) : null };
   };
   try {
-    await waitFor('coordinator', coordinator, async () => {
-      try {
-        return (await call('GET', '/health/ready')).status === 200 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    });
+    await coordinator.ready();
     const step = (name: string) => ({ name, action: { url: `${ctx.participantUrl}/${name}`, timeoutMs: 10_000 } });
     const registered = await call('POST', '/v1/definitions', {
       name: DEFINITION,
@@ -267,11 +246,11 @@ async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
     const tag = `a${plan.open}r${plan.round}${plan.counter ? 'n' : ''}`;
     await sleep(STATS_SETTLE_MS);
     const xacts0 = await pgXacts(ctx.adminUrl, ctx.names.accord);
-    const cpu0 = processCpuMs(coordinator.process.pid);
+    const cpu0 = processCpuMs(coordinator.child.process.pid);
     const before = await sample(ctx, plan.counter);
     const elapsedMs = await runSagas(plan.sagas, tag);
     const after = await sample(ctx, plan.counter);
-    const cpu = processCpuMs(coordinator.process.pid) - cpu0;
+    const cpu = processCpuMs(coordinator.child.process.pid) - cpu0;
     await sleep(STATS_SETTLE_MS);
     const xacts = (await pgXacts(ctx.adminUrl, ctx.names.accord)) - xacts0;
     const lat = await latencies(ctx.databases.accord, tag);
@@ -281,10 +260,9 @@ async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
       ...lat, cpuPerSaga: cpu / plan.sagas, xactsPerSaga: xacts / plan.sagas, ...perSaga(before, after, plan.sagas),
     };
   } catch (error) {
-    process.stderr.write(`--- coordinator output ---\n${coordinator.output()}\n`);
+    process.stderr.write(`--- coordinator output ---\n${coordinator.child.output()}\n`);
     throw error;
   } finally {
-    await http.close();
     await coordinator.stop();
   }
 }

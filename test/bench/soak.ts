@@ -28,9 +28,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
-import { Pool as HttpPool } from 'undici';
 import {
-  adminQuery, deleteRedisKeys, DIST, importEsm, num, ROOT, startChild, waitFor, withDatabase, type ProvisionModule,
+  adminQuery, deleteRedisKeys, importEsm, num, ROOT, startBenchCoordinator, startChild, waitFor, withDatabase, type ProvisionModule,
 } from './bench-process';
 import { FLAT_SHARE, heapTrend, type HeapWindow } from './heap-trend';
 
@@ -95,19 +94,8 @@ async function main(): Promise<void> {
 
   await adminQuery(adminUrl, `CREATE DATABASE ${database}`);
   const participant = startChild(path.join(__dirname, 'instant-participant.js'), { PORT: '0' });
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const coordinator = startChild(path.join(DIST, 'apps', 'coordinator', 'main.js'), {
-    NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: withDatabase(adminUrl, database),
-    REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, ADMIN_TOKEN: '', SIGNING_SECRET: '', LOG_LEVEL: 'warn',
-  });
-  const http = new HttpPool(`http://127.0.0.1:${port}`, { connections: OPEN + 4, pipelining: 1 });
-  const request = async (method: 'GET' | 'POST', pathname: string, body?: unknown) => {
-    const res = await http.request({
-      path: pathname, method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.statusCode, text: await res.body.text() };
-  };
+  const coordinator = startBenchCoordinator({ DATABASE_URL: withDatabase(adminUrl, database), REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }, OPEN);
+  const { request } = coordinator;
   const read = async (): Promise<Reading> => {
     const { text } = await request('GET', '/metrics');
     return {
@@ -121,7 +109,7 @@ async function main(): Promise<void> {
   let retention = '';
   try {
     const participantPort = await waitFor('participant', participant, () => /listening (\d+)/.exec(participant.output())?.[1]);
-    await waitFor('coordinator', coordinator, () => request('GET', '/health/ready').then((r) => (r.status === 200 ? true : undefined), () => undefined));
+    await coordinator.ready();
     const step = (name: string) => ({ name, action: { url: `http://127.0.0.1:${participantPort}/${name}`, timeoutMs: 10_000 } });
     const registered = await request('POST', '/v1/definitions', { name: DEFINITION, type: 'saga', steps: [step('s1'), step('s2'), step('s3')] });
     if (registered.status !== 201 && registered.status !== 200) throw new Error(`registering the definition failed: ${registered.status} ${registered.text}`);
@@ -195,11 +183,10 @@ async function main(): Promise<void> {
   } catch (error) {
     // Ctrl-C reaches the coordinator too: the requests it then fails are no finding.
     if (!interrupted) {
-      process.stderr.write(`--- coordinator output ---\n${coordinator.output()}\n`);
+      process.stderr.write(`--- coordinator output ---\n${coordinator.child.output()}\n`);
       throw error;
     }
   } finally {
-    await http.close();
     await coordinator.stop();
     await participant.stop();
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((e: Error) =>
