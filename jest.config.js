@@ -31,9 +31,7 @@ module.exports = {
     {
       ...base,
       displayName: 'services',
-      // Hooks and tests here start and stop real processes and servers: on a
-      // loaded 2-core machine closing a Nest app alone can pass jest's 5 s.
-      testTimeout: 30_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/services-timeout.ts'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
