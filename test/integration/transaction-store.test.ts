@@ -191,6 +191,34 @@ describe(TransactionStore.name, () => {
     expect(await store.claim(call(id, 'a', 2))).not.toBeNull();
   });
 
+  it('sweeps unleased calls first: pre-claimed calls whose jobs are on their way do not crowd them out of a batch', async () => {
+    const sweepDb = createDataSource({ url: await createTestDatabase('sweep_order'), poolSize: 4 });
+    await sweepDb.initialize();
+    await runMigrations(sweepDb);
+    const sweepStore = new TransactionStore(sweepDb);
+    const prefix = queuePrefixFor('sweep_order');
+    const redis = createRedis(redisUrl());
+    const queue = new StepQueue(redis, prefix);
+    const inspect = new Queue(STEP_QUEUE, { connection: redis, prefix: queuePrefix(prefix) });
+    // due longer ago, pre-claimed, and its job exists (being made)
+    const inFlight = await insertInto(sweepStore, [step('a', { preclaim: true, leaseMs: 60_000, dueAt: Date.now() - 120_000 })]);
+    await queue.enqueue([{ ...call(inFlight, 'a', 1), dueAt: 0, claim: { claim: 1 } }]);
+    const owed = await insertInto(sweepStore, [step('a')]);
+    const sweeper = new Sweeper(new SweepStore(sweepDb), queue, {
+      intervalMs: 1000, graceMs: 0, batchSize: 1, onDeadline: () => Promise.resolve(), onError: (error) => { throw error; },
+    });
+    try {
+      expect(await sweeper.sweepOnce()).toMatchObject({ requeued: 1 });
+      expect(await inspect.getJob(stepJobId(call(owed, 'a', 1)))).toBeDefined();
+    } finally {
+      await inspect.obliterate({ force: true });
+      await inspect.close();
+      await queue.close();
+      redis.disconnect();
+      await sweepDb.destroy();
+    }
+  });
+
   it('re-creates the job of every owed call from Postgres after Redis lost it (sweeper)', async () => {
     // A database of its own: a lease of another test here running out
     // between the two sweeps would be owed anew, and rightly requeued.

@@ -48,11 +48,9 @@ export class Sweeper {
     const batch = this.options.batchSize ?? 500;
     const owed = await this.queue.withoutJob(await this.store.owedCalls(this.options.graceMs, batch));
     const recovered = this.options.onRecovered;
-    // A claim taken for the lost job goes with its new one, so that job may
-    // take it over (as a call that may have been sent) before its lease ends.
-    await this.queue.enqueue(owed.map((c) => ({
-      ...c, dueAt: 0, trace: recovered ? recovered(c) : null, claim: c.preclaim === null ? null : { claim: c.preclaim },
-    })));
+    // A claim taken for the lost job goes with its new one (`claim`), so that
+    // job may take it over, as a call that may have been sent, before its lease ends.
+    await this.queue.enqueue(owed.map((c) => ({ ...c, dueAt: 0, trace: recovered ? recovered(c) : null })));
     const overdue = await this.store.overdueDeadlines(batch);
     for (const id of overdue) await this.options.onDeadline(id);
     return { requeued: owed.length, deadlines: overdue.length };

@@ -1,13 +1,14 @@
 import { DEADLINE_STATUSES, sqlStatusList, type CallRef, type Phase, type TraceContext } from '@accord/contracts';
 import type { DataSource } from 'typeorm';
+import type { CarriedClaim } from './transaction.record';
 
 /** A call Postgres says is owed, since when, the trace of its transaction,
- * and the claim taken for its job when it was scheduled (null: none, or a
- * worker claimed it since). */
+ * and the claim taken for its job when it was scheduled, for the job that
+ * replaces it to take over (null: none, or a worker claimed it since). */
 export interface OwedCall extends CallRef {
   dueAt: number;
   transactionTrace: TraceContext | null;
-  preclaim: number | null;
+  claim: CarriedClaim | null;
 }
 
 /** The recovery sweeper's queries: plain reads, locking nothing. Every
@@ -29,7 +30,9 @@ export class SweepStore {
        FROM steps s JOIN transactions t ON t.id = s.transaction_id
        WHERE s.due_at <= now() - make_interval(secs => $1 / 1000.0)
          AND (s.lease_until IS NULL OR s.lease_until < now() OR s.preclaimed)
-       ORDER BY s.due_at LIMIT $2`,
+       -- unleased calls first: pre-claimed ones mostly have their job (it is
+       -- being made), and must not crowd them out of the batch
+       ORDER BY s.lease_until IS NOT NULL AND s.lease_until >= now(), s.due_at LIMIT $2`,
       [graceMs, limit],
     );
     return rows.map((r) => ({
@@ -39,7 +42,7 @@ export class SweepStore {
       phase: r.phase as Phase,
       attempt: r.attempt as number,
       dueAt: new Date(r.due_at as string).getTime(),
-      preclaim: r.preclaimed === true ? (r.claim as number) : null,
+      claim: r.preclaimed === true ? { claim: r.claim as number } : null,
       transactionTrace: r.traceparent ? { traceparent: r.traceparent as string, tracestate: (r.tracestate as string | null) ?? null } : null,
     }));
   }
