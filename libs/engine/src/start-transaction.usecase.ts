@@ -6,7 +6,7 @@ import { systemClock } from './clock';
 import type { EngineHooks } from './engine.hooks';
 import type { PlanResolver } from './plan.resolver';
 import { EngineError } from './engine.error';
-import { initialWrites } from './step-writes';
+import { stepWrites } from './step-writes';
 import type { CallerTrace, StartSpan, Tracing } from './tracing';
 import type { InFlightLimit } from './in-flight.limit';
 import type { TransitionRunner } from './transition.runner';
@@ -88,7 +88,8 @@ export class StartTransaction {
       deadlineAt: decision.state.deadlineAt,
       traceparent: span.context.traceparent,
       tracestate: span.context.tracestate,
-      steps: initialWrites(plan, decision.state.steps, decision.commands, this.leaseMarginMs),
+      // every step is new: all are written, those due at once pre-claimed
+      steps: stepWrites(plan, [], decision.state.steps, decision.commands, this.leaseMarginMs),
       // A key seen before makes the insert write nothing; the replay below answers.
       idempotency: cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash } : null,
     });

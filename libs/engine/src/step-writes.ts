@@ -38,12 +38,6 @@ export function stepWrites(
     });
 }
 
-/** The steps of a new transaction: those whose call is due at once are pre-claimed. */
-export function initialWrites(plan: Plan, steps: readonly StepState[], commands: readonly CallCommand[], leaseMarginMs: number, now = Date.now()): StepWrite[] {
-  const dueNow = callsDueBy(commands, now);
-  return steps.map((s) => withLease(plan, s, leaseMarginMs, dueNow.has(stepCall(s))));
-}
-
 function withLease(plan: Plan, step: StepState, leaseMarginMs: number, preclaim: boolean): StepWrite {
   const endpoint = step.phase ? plan.steps.find((p) => p.name === step.name)?.endpoints[step.phase] : undefined;
   return { ...step, leaseMs: endpoint ? callTimeoutMs(endpoint) + leaseMarginMs : leaseMarginMs, preclaim: preclaim && step.phase !== null };
