@@ -55,13 +55,21 @@ it(
     const events: string[] = [];
     const blow = async (when: string, mode: 'fast' | 'immediate'): Promise<void> => {
       const counts = await statusCountsInDatabase(databaseUrl);
+      const stopping = Date.now();
       await (mode === 'fast' ? postgres!.stop() : postgres!.crash());
+      const stopped = Date.now();
       await sleep(2_000);
       await postgres!.start();
-      events.push(`Postgres ${mode === 'fast' ? 'restarted' : 'crashed (SIGQUIT) and restarted'} ${when}, down 2 s (${inFlight(counts)} in flight)`);
+      const took = `stopping took ${stopped - stopping} ms, starting ${Date.now() - stopped - 2_000} ms`;
+      events.push(`Postgres ${mode === 'fast' ? 'restarted' : 'crashed (SIGQUIT) and restarted'} ${when}, down 2 s (${inFlight(counts)} in flight; ${took})`);
       if (inFlight(counts) === 0) throw new Error(`nothing was in flight ${when}: the test would prove nothing`);
     };
-    const starts = await startWithBlowHalfway(api, transfers, () => blow('half-way through the starts', 'fast'));
+    const starts = await startWithBlowHalfway(
+      api,
+      transfers,
+      () => blow('half-way through the starts', 'fast'),
+      () => `${events.join('; ')}\ncoordinator:\n${logTail(coordinator!.logs(), 60)}\npostgres:\n${logTail(postgres!.logs(), 30)}`,
+    );
     await blow('after the starts', 'immediate');
 
     await expectEveryTransferSettledIntact({

@@ -67,7 +67,13 @@ export async function prepareTransfers(
  * minute; `blow` runs (once) as soon as half of them are accepted, and its
  * failure is rethrown after the starts.
  */
-export async function startWithBlowHalfway(apis: Api | readonly Api[], transfers: readonly Transfer[], blow: () => Promise<void>): Promise<StartReport> {
+export async function startWithBlowHalfway(
+  apis: Api | readonly Api[],
+  transfers: readonly Transfer[],
+  blow: () => Promise<void>,
+  /** What to add to a failure of the starts (the coordinator's log tail, say). */
+  explain?: () => string,
+): Promise<StartReport> {
   let blown = false;
   let struck = Promise.resolve();
   const starts = await startTransfers(apis, transfers, {
@@ -80,6 +86,9 @@ export async function startWithBlowHalfway(apis: Api | readonly Api[], transfers
         struck.catch(() => undefined); // awaited (and rethrown) below
       }
     },
+  }).catch((error: unknown) => {
+    if (explain && error instanceof Error) error.message += `\n${explain()}`;
+    throw error;
   });
   await struck;
   return starts;

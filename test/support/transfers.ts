@@ -209,9 +209,14 @@ export async function startTransfers(
   const report: StartReport = { ids: new Map(), created: 0, replayed: 0, resent: 0 };
   let next = 0;
   const startOne = async (t: Transfer, turn: number): Promise<void> => {
-    const deadline = Date.now() + options.retryForMs;
+    const first = Date.now();
+    const deadline = first + options.retryForMs;
+    // Each failed try, with when it was sent and how long it took: a rare
+    // failure in CI must say whether the coordinator refused fast or hung.
+    const tried: string[] = [];
     for (let tries = 0; ; tries++) {
       const api = replicas[(turn + tries) % replicas.length];
+      const sent = Date.now();
       let failure: string;
       try {
         const res = await api.post<ResponseOf<'startTransaction', 201> | ErrorBody>('/v1/transactions', {
@@ -232,7 +237,11 @@ export async function startTransfers(
         if (error instanceof Error && error.message.startsWith(`start ${t.key} answered`)) throw error;
         failure = String(error);
       }
-      if (Date.now() > deadline) throw new Error(`start ${t.key} kept failing for ${options.retryForMs} ms; last: ${failure}`);
+      tried.push(`+${sent - first} ms (${Date.now() - sent} ms): ${failure.slice(0, 300)}`);
+      if (Date.now() > deadline) {
+        const shown = tried.length > 12 ? [...tried.slice(0, 4), `… ${tried.length - 8} more …`, ...tried.slice(-4)] : tried;
+        throw new Error(`start ${t.key} kept failing for ${options.retryForMs} ms; its tries:\n  ${shown.join('\n  ')}`);
+      }
       report.resent++;
       await sleep(200);
     }
