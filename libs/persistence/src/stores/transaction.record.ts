@@ -12,6 +12,28 @@ export interface StepRecord extends StepState {
   updatedAt: string;
 }
 
+/** A step record from its state and lease. Every record's steps (loaded,
+ * inserted, committed) are built here, in one key order: objects of one
+ * shape keep the property reads of the hot path monomorphic. */
+export function stepRecord(s: StepState, claim: number, leaseUntil: number | null, preclaimed: boolean, updatedAt: string): StepRecord {
+  return {
+    name: s.name,
+    status: s.status,
+    phase: s.phase,
+    attempt: s.attempt,
+    attemptBase: s.attemptBase,
+    dueAt: s.dueAt,
+    mayHaveApplied: s.mayHaveApplied,
+    input: s.input ?? null,
+    output: s.output ?? null,
+    lastError: s.lastError,
+    claim,
+    leaseUntil,
+    preclaimed,
+    updatedAt,
+  };
+}
+
 /** A transaction row with its steps, as loaded in one round trip. */
 export interface TransactionRecord {
   id: string;
@@ -116,22 +138,26 @@ export function mapTransactionRow(row: Record<string, unknown>): TransactionReco
     createdAt: toIso(row.created_at as string)!,
     updatedAt: toIso(row.updated_at as string)!,
     finishedAt: toIso(row.finished_at as string | null),
-    steps: steps.map((s) => ({
-      name: s.name,
-      status: s.status as StepState['status'],
-      phase: s.phase as Phase | null,
-      attempt: s.attempt,
-      attemptBase: s.attempt_base,
-      dueAt: toMs(s.due_at),
-      leaseUntil: toMs(s.lease_until),
-      claim: s.claim,
-      preclaimed: s.preclaimed,
-      mayHaveApplied: s.may_have_applied,
-      input: s.input,
-      output: s.output,
-      lastError: s.last_error,
-      updatedAt: toIso(s.updated_at)!,
-    })),
+    steps: steps.map((s) =>
+      stepRecord(
+        {
+          name: s.name,
+          status: s.status as StepState['status'],
+          phase: s.phase as Phase | null,
+          attempt: s.attempt,
+          attemptBase: s.attempt_base,
+          dueAt: toMs(s.due_at),
+          mayHaveApplied: s.may_have_applied,
+          input: s.input,
+          output: s.output,
+          lastError: s.last_error,
+        },
+        s.claim,
+        toMs(s.lease_until),
+        s.preclaimed,
+        toIso(s.updated_at)!,
+      ),
+    ),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { NewTransaction, StepWrite, Transition, TransactionRecord } from './transaction.record';
+import { stepRecord, type NewTransaction, type StepWrite, type Transition, type TransactionRecord } from './transaction.record';
 import { toIso } from '../util/time';
 import type { TransitionRow } from './transition.sql';
 
@@ -26,15 +26,7 @@ export function insertedRecord(tx: NewTransaction, createdAt: Date | string): Tr
     createdAt: at,
     updatedAt: at,
     finishedAt: null,
-    steps: tx.steps.map(({ leaseMs, preclaim, ...s }) => ({
-      ...s,
-      input: s.input ?? null,
-      output: s.output ?? null,
-      claim: preclaim ? 1 : 0,
-      leaseUntil: preclaim ? Date.parse(at) + leaseMs : null,
-      preclaimed: preclaim,
-      updatedAt: at,
-    })),
+    steps: tx.steps.map((s) => stepRecord(s, s.preclaim ? 1 : 0, s.preclaim ? Date.parse(at) + s.leaseMs : null, s.preclaim, at)),
   };
 }
 
@@ -104,12 +96,9 @@ export function committedRecord(base: TransactionRecord, t: Transition, committe
     steps: base.steps.map((step) => {
       const w = writes.get(step.name);
       if (!w) return step;
-      const { leaseMs, preclaim, ...state } = w;
+      if (w.preclaim) return stepRecord(w, committed.claims[step.name], Date.parse(when) + w.leaseMs, true, when);
       const sameCall = step.phase === w.phase && step.attempt === w.attempt;
-      const lease = preclaim
-        ? { claim: committed.claims[step.name], leaseUntil: Date.parse(when) + leaseMs, preclaimed: true }
-        : { claim: step.claim, leaseUntil: sameCall ? step.leaseUntil : null, preclaimed: sameCall && step.preclaimed };
-      return { ...state, input: w.input ?? null, output: w.output ?? null, ...lease, updatedAt: when };
+      return stepRecord(w, step.claim, sameCall ? step.leaseUntil : null, sameCall && step.preclaimed, when);
     }),
   };
 }
