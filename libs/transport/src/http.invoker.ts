@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Agent, errors } from 'undici';
 import {
   HEADERS, parseJsonOrText, parseRetryAfter, participantCallHeaders, readCappedBody, signBody, type Endpoint, type HttpEndpoint,
@@ -60,11 +61,17 @@ export class HttpInvoker extends ParticipantInvoker {
     const extra = authorization !== null && !hasHeader(http.headers, 'authorization') ? { ...http.headers, authorization } : http.headers;
     const headers = participantCallHeaders(call, trace, extra);
     if (this.options.signingSecret) headers[HEADERS.signature] = signBody(this.options.signingSecret, body ?? '', Date.now());
-    // The whole call, connection wait included, within timeoutMs. Not
-    // AbortSignal.timeout: its timer fires (and builds an exception) after
-    // every call, answered or not; this one is cleared with the answer.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    // The whole call, connection wait included, within timeoutMs. An
+    // EventEmitter, which undici takes as a signal: an AbortController per
+    // call (an EventTarget, its listeners bound to async contexts) cost more
+    // than the rest of the call's bookkeeping. Not AbortSignal.timeout
+    // either: its timer fires (and builds an exception) after every call.
+    const deadline = new EventEmitter();
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      deadline.emit('abort');
+    }, timeoutMs);
     try {
       const response = await this.agent.request({
         origin,
@@ -74,7 +81,7 @@ export class HttpInvoker extends ParticipantInvoker {
         body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: deadline.signal,
+        signal: deadline,
       });
       const text = await readCappedBody(response.body, MAX_RESPONSE_BYTES);
       const retryAfter = response.headers['retry-after'];
@@ -93,7 +100,7 @@ export class HttpInvoker extends ParticipantInvoker {
       if (refused) return { latencyMs, result: { kind: 'forbidden', reason: refused.reason } };
       // Whatever shape the error takes where the deadline cut the call (a
       // body read aborted midway fails with a stream error of its own).
-      if (deadline.signal.aborted || isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
+      if (expired || isTimeout(error)) return { latencyMs, result: { kind: 'timeout' } };
       const code = errorCode(error);
       if (LOCAL_FAILURES.has(code)) return { latencyMs, result: { kind: 'local', code } };
       return { latencyMs, result: { kind: 'network', code, unsent: UNSENT.has(code) } };

@@ -21,8 +21,11 @@ export interface NotifyObserver {
 }
 
 /** Claims and plain transitions run as at most this many statements at once
- * each; what arrives meanwhile shares the next statement (group commit). */
-const BATCHES_IN_FLIGHT = 4;
+ * each; what arrives meanwhile shares the next statement (group commit).
+ * Two rather than four: fuller batches (1.4 Postgres transactions per saga
+ * instead of 1.9 at 64 open) gave 6 % more sagas per second at 64 and 16
+ * open, where one in flight left Postgres idle between batches. */
+const BATCHES_IN_FLIGHT = 2;
 const MAX_BATCH = 64;
 
 /** Unfinished transactions whose latest version a replica keeps at hand. */
