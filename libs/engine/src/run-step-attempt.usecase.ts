@@ -159,9 +159,18 @@ function holds(record: TransactionRecord, call: CallRef, claim: Claim): boolean 
   return record.steps.find((s) => s.name === call.step)?.claim === claim.claim;
 }
 
+/** Per endpoint of a cached plan: masking parses the URL, and a plan's
+ * endpoints are called over and over. */
+const SUMMARIES = new WeakMap<Endpoint, { method: string; url: string }>();
+
 /** The call as the attempt log shows it: credentials in a URL are write-only. */
 function requestSummary(endpoint: Endpoint): { method: string; url: string } {
-  return 'url' in endpoint ? { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) } : { method: 'SEND', url: describeMessageEndpoint(endpoint) };
+  let summary = SUMMARIES.get(endpoint);
+  if (!summary) {
+    summary = 'url' in endpoint ? { method: endpoint.method ?? 'POST', url: maskUrl(endpoint.url) } : { method: 'SEND', url: describeMessageEndpoint(endpoint) };
+    SUMMARIES.set(endpoint, summary);
+  }
+  return summary;
 }
 
 /** `statusLabel`: "HTTP" for an HTTP answer, "status" for a message reply's. */
