@@ -12,10 +12,8 @@ export interface StepRecord extends StepState {
   updatedAt: string;
 }
 
-/** A step record from its state and lease. Every record's steps (loaded,
- * inserted, committed) are built here, in one key order: objects of one
- * shape keep the property reads of the hot path monomorphic. */
-export function stepRecord(s: StepState, claim: number, leaseUntil: number | null, preclaimed: boolean, updatedAt: string): StepRecord {
+/** A step's state alone (of a record, a row or a write), in one key order. */
+function stepState(s: StepState): StepState {
   return {
     name: s.name,
     status: s.status,
@@ -27,11 +25,14 @@ export function stepRecord(s: StepState, claim: number, leaseUntil: number | nul
     input: s.input ?? null,
     output: s.output ?? null,
     lastError: s.lastError,
-    claim,
-    leaseUntil,
-    preclaimed,
-    updatedAt,
   };
+}
+
+/** A step record from its state and lease. Every record's steps (loaded,
+ * inserted, committed) are built here, in one key order: objects of one
+ * shape keep the property reads of the hot path monomorphic. */
+export function stepRecord(s: StepState, claim: number, leaseUntil: number | null, preclaimed: boolean, updatedAt: string): StepRecord {
+  return { ...stepState(s), claim, leaseUntil, preclaimed, updatedAt };
 }
 
 /** A transaction row with its steps, as loaded in one round trip. */
@@ -68,18 +69,7 @@ export function toTransactionState(record: TransactionRecord): TransactionState 
     input: record.input,
     rollbackReason: record.rollbackReason,
     stuckReason: record.stuckReason,
-    steps: record.steps.map((s) => ({
-      name: s.name,
-      status: s.status,
-      phase: s.phase,
-      attempt: s.attempt,
-      attemptBase: s.attemptBase,
-      dueAt: s.dueAt,
-      mayHaveApplied: s.mayHaveApplied,
-      input: s.input,
-      output: s.output,
-      lastError: s.lastError,
-    })),
+    steps: record.steps.map(stepState),
   };
 }
 
