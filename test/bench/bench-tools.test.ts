@@ -52,7 +52,14 @@ describe('the soak\'s heap trend', () => {
     expect(trend.slopeMbPer100k).toBeCloseTo(10);
     expect(trend.firstFloorMb).toBeCloseTo(52);
     expect(trend.lastFloorMb).toBeCloseTo(150);
+    expect(trend.slopeErrorMbPer100k).toBeCloseTo(0);
     expect(trend.flat).toBe(false);
+  });
+
+  it('gives the slope\'s standard error, which grows with the scatter of the floors', () => {
+    const scattered = heapTrend(windows((done) => 55 + ((done / 20_000) % 2 === 0 ? 3 : -3)), 1_000_000);
+    expect(scattered.slopeErrorMbPer100k).toBeGreaterThan(0.2);
+    expect(scattered.slopeErrorMbPer100k).toBeLessThan(1);
   });
 
   it('calls a floor that wanders by a few MB around its level flat', () => {

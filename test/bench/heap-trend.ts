@@ -12,6 +12,8 @@ export interface HeapWindow {
 export interface HeapTrend {
   /** Least-squares slope of the floor over the windows of the run's second half. */
   slopeMbPer100k: number;
+  /** The slope's standard error: how far the windows' scatter leaves it uncertain. */
+  slopeErrorMbPer100k: number;
   firstFloorMb: number;
   lastFloorMb: number;
   /** The slope carried over the whole run, as a share of the second half's mean floor. */
@@ -38,9 +40,12 @@ export function heapTrend(windows: HeapWindow[], transactions: number): HeapTren
   const covariance = settled.reduce((sum, w) => sum + (w.done - meanDone) * (w.floorMb - meanFloor), 0);
   const variance = settled.reduce((sum, w) => sum + (w.done - meanDone) ** 2, 0);
   const slopePerTransaction = covariance / variance;
+  const residuals = settled.reduce((sum, w) => sum + (w.floorMb - meanFloor - slopePerTransaction * (w.done - meanDone)) ** 2, 0);
+  const slopeError = settled.length > 2 ? Math.sqrt(residuals / (settled.length - 2) / variance) : Number.NaN;
   const growthShare = (slopePerTransaction * transactions) / meanFloor;
   return {
     slopeMbPer100k: slopePerTransaction * 100_000,
+    slopeErrorMbPer100k: slopeError * 100_000,
     firstFloorMb: windows[0].floorMb,
     lastFloorMb: windows[windows.length - 1].floorMb,
     growthShare,

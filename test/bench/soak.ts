@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     [
       '',
       `floor: first ${trend.firstFloorMb.toFixed(1)} MB, last ${trend.lastFloorMb.toFixed(1)} MB; slope over the run's second half ` +
-        `${trend.slopeMbPer100k.toFixed(2)} MB per 100k transactions, ${(trend.growthShare * 100).toFixed(1)} % of the floor over ${N} ` +
+        `${trend.slopeMbPer100k.toFixed(2)} ± ${trend.slopeErrorMbPer100k.toFixed(2)} MB per 100k transactions, ${(trend.growthShare * 100).toFixed(1)} % of the floor over ${N} ` +
         `(flat below ${FLAT_SHARE * 100} %)`,
       `heap: ${trend.flat ? 'flat' : 'grows'}`,
       retention,
