@@ -7,6 +7,7 @@
 # BENCH_POOL_SIZE, BENCH_COORDINATOR_ENV (see test/bench/run.ts).
 # `--no-build` skips the build; `--profile` writes a CPU profile of every
 # measured process to .accord/bench-profile/ and prints a summary by package;
+# `--tracing` also runs Accord with tracing on against a local OTLP receiver;
 # `--growth` instead measures the cost per step of 1-, 3-, 10- and 50-step
 # sagas (test/bench/growth.ts); `--rows` the throughput with BENCH_ROWS (10M)
 # finished transactions in the tables against an empty database
@@ -25,6 +26,7 @@ for arg in "$@"; do
     --growth) script=growth.js ;;
     --rows) script=finished-rows.js ;;
     --soak) script=soak.js ;;
+    --tracing) export BENCH_TRACING=1 ;;
     --profile) export BENCH_PROFILE="${BENCH_PROFILE:-$PWD/.accord/bench-profile/$(date +%Y%m%d-%H%M%S)}" ;;
     *) echo "bench: unknown argument $arg" >&2; exit 2 ;;
   esac

@@ -25,7 +25,9 @@
  * BENCH_COORDINATOR_ENV (extra KEY=VALUE,… for the coordinator),
  * BENCH_COORDINATOR_NODE_ARGS, BENCH_BASELINE_PREPARED (1; 0 = the baselines
  * send unnamed statements), BENCH_PROFILE (a directory: every measured process
- * writes a CPU profile there, summarised by package; `npm run bench -- --profile`).
+ * writes a CPU profile there, summarised by package; `npm run bench -- --profile`),
+ * BENCH_TRACING (1: also Accord with tracing on, `traced`, exporting to an
+ * OTLP receiver in this driver; `npm run bench -- --tracing`).
  * Postgres and Redis come from scripts/provision.mjs (DATABASE_URL/REDIS_URL
  * or local ones). Everything created is removed at the end.
  */
@@ -44,6 +46,7 @@ import {
 } from './bench-process';
 import { summariseCpuProfile } from './cpu-profile-summary';
 import { startStatementCounter, type StatementCounter } from './statement-counter';
+import { startOtlpReceiver } from '../support/otlp-receiver';
 
 const N = num('BENCH_N', 3000);
 const WARMUP = num('BENCH_WARMUP', 2000);
@@ -60,8 +63,12 @@ const TARGET = num('BENCH_TARGET', 0.5);
 const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
 const RUN_ID = randomBytes(4).toString('hex');
 
-type System = 'accord' | 'baseline' | 'minimal';
-const SYSTEMS: System[] = ['accord', 'baseline', 'minimal'];
+/** `traced`: Accord with tracing on, exporting over http/protobuf to an
+ * OTLP receiver in this driver (BENCH_TRACING=1, `--tracing`). */
+type System = 'accord' | 'traced' | 'baseline' | 'minimal';
+const TRACING = process.env.BENCH_TRACING === '1';
+const SYSTEMS: System[] = TRACING ? ['accord', 'traced', 'baseline', 'minimal'] : ['accord', 'baseline', 'minimal'];
+const isAccord = (system: System): system is 'accord' | 'traced' => system === 'accord' || system === 'traced';
 
 interface Measurement {
   system: System;
@@ -199,17 +206,18 @@ function profileReport(label: string, plan: RunPlan): string {
 
 const DEFINITION = 'bench-3step';
 
-async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
-  const prefix = `accord_bench_${RUN_ID}_a${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
+async function runAccord(ctx: Context, system: 'accord' | 'traced', plan: RunPlan): Promise<Measurement> {
+  const prefix = `accord_bench_${RUN_ID}_${system[0]}${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
   ctx.prefixes.push(prefix);
   const nodeArgs = [...(process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profileArgs(plan)];
   const coordinator = startBenchCoordinator({
-    DATABASE_URL: plan.counter?.url ?? ctx.databases.accord,
+    DATABASE_URL: plan.counter?.url ?? ctx.databases[system],
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     REDIS_URL: ctx.redisUrl,
     QUEUE_PREFIX: prefix,
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     ...coordinatorEnvFromBench(),
+    ...(system === 'traced' ? ctx.tracingEnv : {}),
   }, plan.open, nodeArgs);
   const call = async (method: 'GET' | 'POST', pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
     const { status, text } = await coordinator.request(method, pathname, body);
@@ -245,18 +253,18 @@ async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
     await runSagas(plan.warmup, 'warmup');
     const tag = `a${plan.open}r${plan.round}${plan.counter ? 'n' : ''}`;
     await sleep(STATS_SETTLE_MS);
-    const xacts0 = await pgXacts(ctx.adminUrl, ctx.names.accord);
+    const xacts0 = await pgXacts(ctx.adminUrl, ctx.names[system]);
     const cpu0 = processCpuMs(coordinator.child.process.pid);
     const before = await sample(ctx, plan.counter);
     const elapsedMs = await runSagas(plan.sagas, tag);
     const after = await sample(ctx, plan.counter);
     const cpu = processCpuMs(coordinator.child.process.pid) - cpu0;
     await sleep(STATS_SETTLE_MS);
-    const xacts = (await pgXacts(ctx.adminUrl, ctx.names.accord)) - xacts0;
-    const lat = await latencies(ctx.databases.accord, tag);
-    if (lat.count !== plan.sagas) throw new Error(`accord: ${lat.count} of ${plan.sagas} sagas COMPLETED in Postgres`);
+    const xacts = (await pgXacts(ctx.adminUrl, ctx.names[system])) - xacts0;
+    const lat = await latencies(ctx.databases[system], tag);
+    if (lat.count !== plan.sagas) throw new Error(`${system}: ${lat.count} of ${plan.sagas} sagas COMPLETED in Postgres`);
     return {
-      system: 'accord', open: plan.open, round: plan.round, sagas: plan.sagas, elapsedMs, perSecond: (plan.sagas * 1000) / elapsedMs,
+      system, open: plan.open, round: plan.round, sagas: plan.sagas, elapsedMs, perSecond: (plan.sagas * 1000) / elapsedMs,
       ...lat, cpuPerSaga: cpu / plan.sagas, xactsPerSaga: xacts / plan.sagas, ...perSaga(before, after, plan.sagas),
     };
   } catch (error) {
@@ -269,9 +277,9 @@ async function runAccord(ctx: Context, plan: RunPlan): Promise<Measurement> {
 
 // ------------------------------------------------------------------ baselines
 
-const BASELINE_SCRIPTS: Record<Exclude<System, 'accord'>, string> = { baseline: 'baseline.js', minimal: 'minimal-baseline.js' };
+const BASELINE_SCRIPTS: Record<Exclude<System, 'accord' | 'traced'>, string> = { baseline: 'baseline.js', minimal: 'minimal-baseline.js' };
 
-async function runBaseline(ctx: Context, system: Exclude<System, 'accord'>, plan: RunPlan): Promise<Measurement> {
+async function runBaseline(ctx: Context, system: Exclude<System, 'accord' | 'traced'>, plan: RunPlan): Promise<Measurement> {
   const prefix = `accord_bench_${RUN_ID}_${system[0]}${plan.open}_${plan.round}${plan.counter ? 'n' : ''}`;
   ctx.prefixes.push(prefix);
   const tag = `${system[0]}${plan.open}r${plan.round}${plan.counter ? 'n' : ''}`;
@@ -310,7 +318,7 @@ async function runBaseline(ctx: Context, system: Exclude<System, 'accord'>, plan
 }
 
 function runSystem(ctx: Context, system: System, plan: RunPlan): Promise<Measurement> {
-  return system === 'accord' ? runAccord(ctx, plan) : runBaseline(ctx, system, plan);
+  return isAccord(system) ? runAccord(ctx, system, plan) : runBaseline(ctx, system, plan);
 }
 
 // ------------------------------------------------------------------ main
@@ -322,6 +330,8 @@ interface Context {
   participantUrl: string;
   names: Record<System, string>;
   prefixes: string[];
+  /** What the `traced` coordinator is given. */
+  tracingEnv: Record<string, string>;
 }
 
 const fmt = (n: number | undefined, digits = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -348,15 +358,18 @@ async function main(): Promise<void> {
   const { provision } = (await importEsm(pathToFileURL(script).href)) as ProvisionModule;
   const { databaseUrl, redisUrl } = await provision({ quiet: true });
   const adminUrl = withDatabase(databaseUrl, 'postgres');
+  const receiver = TRACING ? await startOtlpReceiver({ keep: false }) : null;
   const names: Record<System, string> = {
     accord: `accord_bench_${RUN_ID}_accord`,
+    traced: `accord_bench_${RUN_ID}_traced`,
     baseline: `accord_bench_${RUN_ID}_base`,
     minimal: `accord_bench_${RUN_ID}_min`,
   };
   const ctx: Context = {
     adminUrl,
     redisUrl,
-    databases: { accord: withDatabase(adminUrl, names.accord), baseline: withDatabase(adminUrl, names.baseline), minimal: withDatabase(adminUrl, names.minimal) },
+    databases: Object.fromEntries(SYSTEMS.map((system) => [system, withDatabase(adminUrl, names[system])])) as Record<System, string>,
+    tracingEnv: receiver ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } : {},
     participantUrl: '',
     names,
     prefixes: [],
@@ -369,7 +382,7 @@ async function main(): Promise<void> {
   try {
     for (const system of SYSTEMS) {
       await adminQuery(adminUrl, `CREATE DATABASE ${names[system]}`);
-      if (system === 'accord') continue;
+      if (isAccord(system)) continue;
       const migrated = spawnSync(process.execPath, [path.join(DIST, 'apps', 'coordinator', 'migrate.js')], {
         cwd: ROOT,
         env: { ...process.env, DATABASE_URL: ctx.databases[system], LOG_LEVEL: 'warn' },
@@ -404,7 +417,7 @@ async function main(): Promise<void> {
       }
     }
     if (COUNT_N > 0) {
-      for (const system of SYSTEMS) {
+      for (const system of SYSTEMS.filter((s) => s !== 'traced')) {
         const counter = await startStatementCounter(ctx.databases[system]);
         try {
           counted.push(await runSystem(ctx, system, { round: 0, open: 16, sagas: COUNT_N, warmup: 50, counter }));
@@ -418,6 +431,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   } finally {
     await participant.stop();
+    await receiver?.close();
     for (const name of Object.values(names)) {
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e: Error) =>
         process.stderr.write(`could not drop ${name}: ${e.message}\n`),
@@ -431,14 +445,22 @@ async function main(): Promise<void> {
     results.filter((r) => r.system === system && r.open === open).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   const statements = (system: System) => counted.find((c) => c.system === system)?.statementsPerSaga;
   const summary = LEVELS.flatMap((open) => {
-    const [accord, baseline, minimal] = SYSTEMS.map((system) => best(system, open));
+    const [accord, baseline, minimal] = (['accord', 'baseline', 'minimal'] as const).map((system) => best(system, open));
     const ratio = accord.perSecond / baseline.perSecond;
+    const traced = TRACING ? best('traced', open) : null;
     return [
       `≤${open} open: accord ${fmt(accord.perSecond)} sagas/s (p50 ${fmt(accord.p50, 1)} ms, p99 ${fmt(accord.p99, 1)} ms), ` +
         `same-work baseline ${fmt(baseline.perSecond)} (p50 ${fmt(baseline.p50, 1)} ms, p99 ${fmt(baseline.p99, 1)} ms), ` +
         `minimal baseline ${fmt(minimal.perSecond)} (p50 ${fmt(minimal.p50, 1)} ms, p99 ${fmt(minimal.p99, 1)} ms)`,
       `  ratio accord/same-work = ${ratio.toFixed(2)}   target ${TARGET}: ${ratio >= TARGET ? 'met' : 'not met'}   ` +
         `(product target 1.0: ${ratio >= 1 ? 'met' : 'not met'});   ratio accord/minimal = ${(accord.perSecond / minimal.perSecond).toFixed(2)}`,
+      ...(traced
+        ? [
+            `  tracing on: ${fmt(traced.perSecond)} sagas/s, ratio to tracing off = ${(traced.perSecond / accord.perSecond).toFixed(2)}, ` +
+              `to same-work = ${(traced.perSecond / baseline.perSecond).toFixed(2)}; coordinator CPU ${fmt(traced.cpuPerSaga, 2)} ms per saga ` +
+              `against ${fmt(accord.cpuPerSaga, 2)}`,
+          ]
+        : []),
     ];
   });
   const perSagaRows = SYSTEMS.map((system) => {
@@ -452,6 +474,7 @@ async function main(): Promise<void> {
       roundsTable(results),
       '',
       ...summary,
+      ...(receiver ? [`  (the OTLP receiver in this driver took ${receiver.count()} spans from the traced coordinators)`] : []),
       '',
       `per saga at ≤${LEVELS[0]} open (best round; statements from a counting pass of ${COUNT_N} sagas at ≤16 open):`,
       table(['system', 'process cpu ms', 'postgres cpu ms', 'redis cpu ms', 'pg xacts', 'pg statements', 'redis cmds'], perSagaRows),

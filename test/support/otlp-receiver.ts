@@ -29,6 +29,8 @@ export interface OtlpReceiver {
   /** Address of OTLP/gRPC, for OTEL_EXPORTER_OTLP_ENDPOINT with protocol grpc. */
   grpcUrl: string;
   spans(): ReceivedSpan[];
+  /** Spans received so far (also those not kept). */
+  count(): number;
   /** Content types of the export requests received, in order (`application/grpc` for a gRPC export). */
   contentTypes(): string[];
   /** Waits until `predicate` holds for the spans received (or throws, naming what came). */
@@ -73,13 +75,19 @@ const TRACE_SERVICE: ServiceDefinition = {
   },
 };
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** `keep: false` (the bench, which exports for minutes): spans are decoded
+ * and counted, not kept. */
+export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
+  const keep = options.keep ?? true;
   const received: ReceivedSpan[] = [];
   const types: string[] = [];
+  let count = 0;
   const ingest = (body: OtlpTraces) => {
     for (const rs of body.resourceSpans ?? []) {
       const service = attributes(rs.resource?.attributes)['service.name'];
       for (const ss of rs.scopeSpans ?? []) {
+        count += ss.spans?.length ?? 0;
+        if (!keep) continue;
         for (const s of ss.spans ?? []) {
           received.push({
             traceId: s.traceId,
@@ -132,6 +140,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     grpcUrl: `http://127.0.0.1:${grpcPort}`,
     spans: () => [...received],
+    count: () => count,
     contentTypes: () => [...types],
     async waitFor(predicate, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
